@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from otp import telemetry
 from otp.telemetry import MetricsReporter
 
