@@ -12,4 +12,67 @@ Elixir's documented behaviour is the specification; ``docs/runtime.md`` maps eve
 """
 # Sections are owned by the modules that fill them; keep __all__ explicit and sorted per section.
 
-__all__: list[str] = []
+# --- layer 1: processes and errors (_process, _exceptions) ---
+from otp._exceptions import (
+    AlreadyRegisteredError,
+    AlreadyStartedError,
+    CallingSelfError,
+    CallTimeoutError,
+    ConfigError,
+    ExitError,
+    MaxChildrenError,
+    NoProcError,
+    OTPError,
+    StartError,
+    SupervisorError,
+)
+from otp._process import (
+    Down,
+    Exit,
+    Pid,
+    Process,
+    Ref,
+    TimerRef,
+    Via,
+    exit,
+    receive,
+    self,
+    send,
+    spawn,
+    spawn_link,
+    spawn_monitor,
+    via,
+)
+
+# --- end layer 1 ---
+
+__all__: list[str] = [
+    # layer 1: processes and errors
+    "AlreadyRegisteredError",
+    "AlreadyStartedError",
+    "CallTimeoutError",
+    "CallingSelfError",
+    "ConfigError",
+    "Down",
+    "Exit",
+    "ExitError",
+    "MaxChildrenError",
+    "NoProcError",
+    "OTPError",
+    "Pid",
+    "Process",
+    "Ref",
+    "StartError",
+    "SupervisorError",
+    "TimerRef",
+    "Via",
+    "exit",
+    "receive",
+    "self",
+    "send",
+    "spawn",
+    "spawn_link",
+    "spawn_monitor",
+    "via",
+    # end layer 1
+]

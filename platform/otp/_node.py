@@ -1,0 +1,97 @@
+"""Identities and per-loop state: ``Pid``, ``Ref`` and the ``Node`` attached to each event loop.
+
+A node is what the BEAM calls the local runtime: its process table and its name table. There is
+one per asyncio event loop, created on first use, so two loops (two tests, two notebooks in one
+interpreter) never see each other's processes or names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import weakref
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from otp._process import _Proc
+
+
+class Pid:
+    """A process identifier: opaque, hashable, ordered by creation, printed like ``<0.42.0>``.
+
+    Equality is identity: every process gets exactly one ``Pid`` object, which also points at
+    the live process (cleared when it exits) so sending needs no table lookup.
+    """
+
+    __slots__ = ("_n", "_proc")
+
+    def __init__(self, n: int, proc: _Proc | None) -> None:
+        self._n = n
+        self._proc = proc
+
+    def __repr__(self) -> str:
+        return f"<0.{self._n}.0>"
+
+    def __lt__(self, other: Pid) -> bool:
+        return self._n < other._n
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Pid is only meaningful inside the event loop that created it")
+
+
+class Ref:
+    """A unique reference (monitors, timers), printed like ``#Ref<0.7>``; equality is identity."""
+
+    __slots__ = ("_n",)
+
+    _counter = itertools.count(1)
+
+    def __init__(self) -> None:
+        self._n = next(Ref._counter)
+
+    def __repr__(self) -> str:
+        return f"#Ref<0.{self._n}>"
+
+
+class Node:
+    """The process table and name table of one event loop."""
+
+    __slots__ = ("__weakref__", "cascade", "loop", "names", "next_pid", "procs", "shell")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.procs: dict[int, _Proc] = {}
+        self.names: dict[str, Pid] = {}
+        self.next_pid = 1  # <0.0.0> is reserved for the shell
+        self.shell: _Proc | None = None
+        # Exit signals that kill are processed from this queue so a long chain of links does
+        # not recurse; None when no cascade is in progress.
+        self.cascade: Any = None
+
+
+_nodes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Node] = weakref.WeakKeyDictionary()
+_last: tuple[asyncio.AbstractEventLoop | None, Node | None] = (None, None)
+
+
+def node_of(loop: asyncio.AbstractEventLoop) -> Node:
+    """The node attached to ``loop`` (created on first use)."""
+    global _last
+    if _last[0] is loop:
+        return _last[1]  # type: ignore[return-value]
+    node = _nodes.get(loop)
+    if node is None:
+        node = _nodes[loop] = Node(loop)
+    _last = (loop, node)
+    return node
+
+
+def current_node() -> Node:
+    """The node of the running event loop; a clear error when called outside one."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        raise RuntimeError(
+            "otp needs a running asyncio event loop: call this from async code "
+            "(an `async def`, a notebook cell using `await`, or an async test)"
+        ) from None
+    return node_of(loop)
