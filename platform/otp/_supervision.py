@@ -1,0 +1,102 @@
+"""What every supervisor does to one child: start it, classify its exit, stop it.
+
+Shared by :mod:`otp.supervisor` and :mod:`otp.dynamic_supervisor`. Must run inside the
+supervisor's own process: starting links the child to the caller, and stopping waits for the
+child's ``Down`` in the caller's mailbox.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from otp._exceptions import OTPError, format_reason
+from otp._process import Down, Exit, Pid, Process, receive
+from otp.child_spec import ChildSpec
+
+__all__ = ["StartFailed", "is_normal_exit", "log", "shutdown_child", "start_child"]
+
+log = logging.getLogger("otp.supervisor")
+
+
+@dataclass(frozen=True)
+class StartFailed:
+    """A child's start function failed; ``reason`` is what Elixir puts in ``{:error, reason}``."""
+
+    reason: Any
+
+
+def is_normal_exit(reason: Any) -> bool:
+    """The reasons after which a transient child stays down: normal, shutdown, (shutdown, _)."""
+    if reason == "normal" or reason == "shutdown":
+        return True
+    return isinstance(reason, tuple) and len(reason) == 2 and reason[0] == "shutdown"
+
+
+async def start_child(spec: ChildSpec, *extra_arguments: Any) -> Pid | StartFailed | None:
+    """Start one child from its spec: its pid, ``None`` for ignore, or why it failed."""
+    try:
+        pid = await spec.start_child(*extra_arguments)
+    except OTPError as error:
+        reason = getattr(error, "reason", error)
+        return StartFailed(reason)
+    except Exception as error:
+        return StartFailed(error)
+    if pid is not None and not isinstance(pid, Pid):
+        return StartFailed(("bad_start_return", pid))
+    return pid
+
+
+async def shutdown_child(pid: Pid, shutdown: float | Literal["brutal_kill"]) -> Any:
+    """Stop ``pid`` as OTP's supervisor does and return the reason it exited with.
+
+    ``shutdown`` seconds to stop after an exit signal ``"shutdown"``, then ``"kill"``;
+    ``"brutal_kill"`` kills at once; ``math.inf`` waits forever (the default for supervisors,
+    whose own children need time to stop).
+    """
+    ref = Process.monitor(pid)
+    Process.unlink(pid)
+    # If the child died before the unlink, its Exit is already queued; consume it here so the
+    # supervisor does not later take it for a crash to restart from.
+    early = await _take_exit(pid)
+    if early is not None:
+        await receive(_down_of(ref))
+        return early.reason
+    if shutdown == "brutal_kill":
+        Process.exit(pid, "kill")
+        down: Down = await receive(_down_of(ref))
+        return down.reason
+    Process.exit(pid, "shutdown")
+    try:
+        down = await receive(_down_of(ref), timeout=None if shutdown == math.inf else shutdown)
+    except TimeoutError:
+        log.warning(
+            "child %r did not stop within its shutdown of %s s; killing it", pid, shutdown
+        )
+        Process.exit(pid, "kill")
+        down = await receive(_down_of(ref))
+    return down.reason
+
+
+async def _take_exit(pid: Pid) -> Exit | None:
+    try:
+        return await receive(lambda m: type(m) is Exit and m.pid is pid, timeout=0)
+    except TimeoutError:
+        return None
+
+
+def _down_of(ref: Any) -> Any:
+    return lambda m: type(m) is Down and m.ref is ref
+
+
+def report_child_exit(supervisor: Any, child_id: Any, pid: Pid, reason: Any) -> None:
+    """Log a child's abnormal exit the way OTP's supervisor report does."""
+    log.error(
+        "supervisor %r: child %r (%r) terminated with reason %s",
+        supervisor,
+        child_id,
+        pid,
+        format_reason(reason),
+    )
