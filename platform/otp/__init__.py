@@ -46,6 +46,14 @@ from otp._process import (
 
 # --- end layer 1 ---
 
+# --- layer 4: services (config, telemetry, blocking) ---
+# isort: split
+from otp import telemetry
+from otp.blocking import install_watchdog_from_env, run_blocking, watch_loop
+from otp.config import EnvVar
+
+# --- end layer 4 ---
+
 __all__: list[str] = [
     # layer 1: processes and errors
     "AlreadyRegisteredError",
@@ -76,3 +84,13 @@ __all__: list[str] = [
     "via",
     # end layer 1
 ]
+
+# layer 4: services
+__all__ += [
+    "EnvVar",
+    "run_blocking",
+    "telemetry",
+    "watch_loop",
+]
+install_watchdog_from_env()  # honours OTP_LOOP_WATCHDOG (see otp.blocking)
+# end layer 4
