@@ -46,6 +46,14 @@ from otp._process import (
 
 # --- end layer 1 ---
 
+# --- layer 2: behaviours (gen_server, agent, _returns) ---
+# isort: split
+from otp._returns import Continue, Ignore, NoReply, Ok, Reply, Stop
+from otp.agent import Agent
+from otp.gen_server import From, GenServer
+
+# --- end layer 2 ---
+
 # --- layer 4: services (config, telemetry, blocking) ---
 # isort: split
 from otp import telemetry
@@ -84,6 +92,20 @@ __all__: list[str] = [
     "via",
     # end layer 1
 ]
+
+# layer 2: behaviours
+__all__ += [
+    "Agent",
+    "Continue",
+    "From",
+    "GenServer",
+    "Ignore",
+    "NoReply",
+    "Ok",
+    "Reply",
+    "Stop",
+]
+# end layer 2
 
 # layer 4: services
 __all__ += [

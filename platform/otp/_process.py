@@ -114,6 +114,9 @@ class _Proc:
 
     __slots__ = (
         "alive",
+        "call_deadline",
+        "call_future",
+        "call_timer",
         "handoff",
         "links",
         "mailbox",
@@ -151,6 +154,12 @@ class _Proc:
         self.on_exit: list[Callable[[Pid, Any], None]] | None = None
         self.reason: Any = None
         self.pid: Pid = None  # type: ignore[assignment]
+        # The call this process is waiting on, and one reusable timer for call deadlines (see
+        # gen_server.call: a sequential caller re-arms one timer every few seconds instead of
+        # scheduling one per call).
+        self.call_future: asyncio.Future[Any] | None = None
+        self.call_deadline = 0.0
+        self.call_timer: asyncio.TimerHandle | None = None
 
     def __repr__(self) -> str:
         return f"<process {self.pid!r}{' dead' if not self.alive else ''}>"
