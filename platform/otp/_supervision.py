@@ -7,6 +7,7 @@ child's ``Down`` in the caller's mailbox.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from dataclasses import dataclass
@@ -16,7 +17,15 @@ from otp._exceptions import OTPError, format_reason
 from otp._process import Down, Exit, Pid, Process, receive
 from otp.child_spec import ChildSpec
 
-__all__ = ["StartFailed", "is_normal_exit", "log", "shutdown_child", "start_child"]
+__all__ = [
+    "StartFailed",
+    "is_normal_exit",
+    "log",
+    "report_child_exit",
+    "shutdown_child",
+    "shutdown_children_together",
+    "start_child",
+]
 
 log = logging.getLogger("otp.supervisor")
 
@@ -72,9 +81,7 @@ async def shutdown_child(pid: Pid, shutdown: float | Literal["brutal_kill"]) -> 
     try:
         down = await receive(_down_of(ref), timeout=None if shutdown == math.inf else shutdown)
     except TimeoutError:
-        log.warning(
-            "child %r did not stop within its shutdown of %s s; killing it", pid, shutdown
-        )
+        log.warning("child %r did not stop within its shutdown of %s s; killing it", pid, shutdown)
         Process.exit(pid, "kill")
         down = await receive(_down_of(ref))
     return down.reason
@@ -100,3 +107,37 @@ def report_child_exit(supervisor: Any, child_id: Any, pid: Pid, reason: Any) -> 
         pid,
         format_reason(reason),
     )
+
+
+async def shutdown_children_together(
+    children: list[tuple[Pid, float | Literal["brutal_kill"]]],
+) -> None:
+    """Stop many children at once, each within its own shutdown (DynamicSupervisor's way:
+    its children are peers, so none waits for another)."""
+    loop = asyncio.get_running_loop()
+    waiting: dict[Any, tuple[Pid, float | None]] = {}
+    for pid, shutdown in children:
+        ref = Process.monitor(pid)
+        Process.unlink(pid)
+        await _take_exit(pid)
+        if shutdown == "brutal_kill":
+            Process.exit(pid, "kill")
+            deadline = None
+        else:
+            Process.exit(pid, "shutdown")
+            deadline = None if shutdown == math.inf else loop.time() + shutdown
+        waiting[ref] = (pid, deadline)
+    while waiting:
+        deadlines = [d for _, d in waiting.values() if d is not None]
+        left = max(0.0, min(deadlines) - loop.time()) if deadlines else None
+        try:
+            down = await receive(lambda m: type(m) is Down and m.ref in waiting, timeout=left)
+        except TimeoutError:
+            now = loop.time()
+            for ref, (pid, deadline) in list(waiting.items()):
+                if deadline is not None and deadline <= now:
+                    log.warning("child %r did not stop within its shutdown; killing it", pid)
+                    Process.exit(pid, "kill")
+                    waiting[ref] = (pid, None)
+            continue
+        del waiting[down.ref]

@@ -9,6 +9,7 @@ DynamicSupervisor and TaskSupervisor all read children through this one module.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -106,10 +107,13 @@ class ChildSpec:
     @property
     def modules(self) -> tuple[Any, ...]:
         """What Elixir's ``modules`` key defaults to: the class whose function starts the child."""
-        owner = getattr(self.start[0], "__self__", None)
+        fn = self.start[0]
+        while isinstance(fn, functools.partial):
+            fn = fn.func
+        owner = getattr(fn, "__self__", None)
         if isinstance(owner, type):
             return (owner,)
-        return (self.start[0],)
+        return (fn,)
 
     async def start_child(self, *extra_arguments: Any) -> Pid | None:
         """Run the start function (``extra_arguments`` first, as DynamicSupervisor prepends)."""
