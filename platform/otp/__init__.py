@@ -54,6 +54,16 @@ from otp.gen_server import From, GenServer
 
 # --- end layer 2 ---
 
+# --- layer 3: supervision (supervisor, dynamic_supervisor, task, task_supervisor) ---
+# isort: split
+from otp.child_spec import ChildSpec, InvalidChildSpecError, child_spec
+from otp.dynamic_supervisor import DynamicSupervisor, DynamicSupervisorSpec
+from otp.supervisor import ChildCounts, ChildInfo, Supervisor, SupervisorSpec
+from otp.task import NotTaskOwnerError, Task, TaskResult
+from otp.task_supervisor import TaskSupervisor
+
+# --- end layer 3 ---
+
 # --- layer 4: services (config, telemetry, blocking) ---
 # isort: split
 from otp import telemetry
@@ -106,6 +116,24 @@ __all__ += [
     "Stop",
 ]
 # end layer 2
+
+# layer 3: supervision
+__all__ += [
+    "ChildCounts",
+    "ChildInfo",
+    "ChildSpec",
+    "DynamicSupervisor",
+    "DynamicSupervisorSpec",
+    "InvalidChildSpecError",
+    "NotTaskOwnerError",
+    "Supervisor",
+    "SupervisorSpec",
+    "Task",
+    "TaskResult",
+    "TaskSupervisor",
+    "child_spec",
+]
+# end layer 3
 
 # layer 4: services
 __all__ += [
