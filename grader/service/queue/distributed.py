@@ -1,0 +1,158 @@
+"""Deployed queue: procrastinate on PostgreSQL, ``academy worker`` on any number of machines.
+
+Exactly once, in effect:
+
+- *Never lost.* The web process defers the job with ``connection=`` set to the psycopg
+  connection of the very transaction that inserts the submission, so the job row and the
+  submission row commit together or not at all (no outbox, no window between them).
+- *Retried when a worker dies.* Workers heartbeat; every worker also sweeps for jobs whose
+  worker stopped heartbeating (``stalled_worker_timeout``) and retries them.
+- *Never double-counted.* A retried or duplicated job runs ``grade_claim`` again, but the
+  completion is a conditional UPDATE plus a unique result row, so only the first outcome is
+  recorded; the second run finds the submission final and does nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import procrastinate
+from sqlmodel import Session
+
+from grader.service import submissions
+from grader.service.database import make_engine, normalize_url, session_scope
+from grader.service.events import PostgresSink
+from grader.service.grading import Grader, build_grader
+from grader.service.models import Submission
+from grader.service.queue.embedded import worker_name
+from grader.service.queue.worker import grade_claim
+from grader.service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+TASK_NAME = "academy.grade_submission"
+QUEUE_NAME = "grading"
+
+
+def _conninfo(url: str) -> str:
+    return normalize_url(url).replace("postgresql+psycopg://", "postgresql://")
+
+
+class _WorkerState:
+    """What the task function needs in a worker process (set by ``run_worker``)."""
+
+    settings: Settings | None = None
+    engine: Any = None
+    grader: Grader | None = None
+    name: str = ""
+
+
+_state = _WorkerState()
+
+
+def build_app(settings: Settings) -> procrastinate.App:
+    app = procrastinate.App(
+        connector=procrastinate.PsycopgConnector(conninfo=_conninfo(settings.resolved_database_url))
+    )
+
+    @app.task(name=TASK_NAME, queue=QUEUE_NAME, pass_context=False)
+    async def grade_submission(submission_id: int) -> None:
+        await _grade(submission_id)
+
+    return app
+
+
+async def _grade(submission_id: int) -> None:
+    settings, engine, grader = _state.settings, _state.engine, _state.grader
+    if settings is None or grader is None:
+        raise RuntimeError("grade_submission runs only inside `academy worker`")
+
+    def claim() -> submissions.Claim | None:
+        with session_scope(engine) as session:
+            return submissions.claim_by_id(
+                session, submission_id, _state.name, settings.lease_seconds
+            )
+
+    claimed = await asyncio.to_thread(claim)
+    if claimed is None:
+        return  # already graded: a duplicate or retried job, nothing to do
+    await grade_claim(engine, grader, PostgresSink(), claimed, settings.max_attempts)
+
+
+class ProcrastinateQueue:
+    name = "procrastinate"
+
+    def __init__(self, settings: Settings) -> None:
+        self._app = build_app(settings)
+        self._task = self._app.tasks[TASK_NAME]
+
+    def enqueue(self, session: Session, submission: Submission) -> None:
+        connection = session.connection().connection.driver_connection
+        self._task.configure(connection=connection).defer(submission_id=submission.id)
+
+    def committed(self) -> None:
+        return None
+
+
+async def _sweep_stalled(app: procrastinate.App, every: float, stalled_after: float) -> None:
+    """Retry jobs whose worker stopped heartbeating (killed, lost its machine)."""
+    while True:
+        try:
+            stalled = await app.job_manager.get_stalled_jobs(
+                queue=QUEUE_NAME, seconds_since_heartbeat=stalled_after
+            )
+            for job in stalled:
+                log.warning("retrying job %s of a stalled worker", job.id)
+                await app.job_manager.retry_job(job)
+            await app.job_manager.prune_stalled_workers(seconds_since_heartbeat=stalled_after)
+        except Exception:
+            log.warning("stalled-job sweep failed", exc_info=True)
+        await asyncio.sleep(every)
+
+
+async def run_worker(
+    settings: Settings,
+    *,
+    concurrency: int | None = None,
+    heartbeat_seconds: float = 5.0,
+    stalled_after_seconds: float = 15.0,
+) -> None:
+    """Run one procrastinate worker until SIGTERM/SIGINT (procrastinate installs handlers)."""
+    app = build_app(settings)
+    _state.settings = settings
+    _state.engine = make_engine(settings.resolved_database_url, pool_size=4)
+    _state.name = worker_name("pq")
+    _state.grader = build_grader(settings.grader, settings.exercises_dir)
+    await _state.grader.start()
+    try:
+        async with app.open_async():
+            sweeper = asyncio.create_task(
+                _sweep_stalled(app, heartbeat_seconds, stalled_after_seconds)
+            )
+            try:
+                await app.run_worker_async(
+                    queues=[QUEUE_NAME],
+                    name=_state.name,
+                    concurrency=concurrency or settings.worker_concurrency,
+                    update_heartbeat_interval=heartbeat_seconds,
+                    stalled_worker_timeout=stalled_after_seconds,
+                    install_signal_handlers=True,
+                    delete_jobs="successful",
+                )
+            finally:
+                sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeper
+    finally:
+        await _state.grader.close()
+        _state.engine.dispose()
+
+
+def apply_schema(connection: Any) -> None:
+    """Create procrastinate's tables (used by the alembic migration on PostgreSQL)."""
+    from procrastinate.schema import SchemaManager
+
+    connection.exec_driver_sql(SchemaManager.get_schema())

@@ -1,0 +1,191 @@
+"""Embedded queue: the submissions table is the queue, worker processes sit beside the server.
+
+A worker claims with one atomic UPDATE (``status='queued'`` or an expired lease -> ``running``
+with a new lease), grades, and completes idempotently. The server wakes idle workers through a
+shared semaphore after each commit; workers also look on their own every ``POLL_SECONDS`` so
+work left by a previous run (or by a server on another machine) is never stranded.
+On SIGTERM a worker stops claiming, cancels its gradings and puts them back to ``queued``; a
+worker killed outright leaves its claims to expire and be taken over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col
+
+from grader.service import submissions
+from grader.service.database import make_engine, session_scope
+from grader.service.events import EventSink, NullSink, PostgresSink, QueueSink
+from grader.service.grading import build_grader
+from grader.service.models import Submission, SubmissionStatus
+from grader.service.queue.worker import grade_claim
+from grader.service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 1.0
+
+
+class EmbeddedQueue:
+    name = "embedded"
+
+    def __init__(self, wake: Any | None = None) -> None:
+        self._wake = wake
+
+    def enqueue(self, session: Session, submission: Submission) -> None:
+        # The queued row itself is the job: nothing else to write.
+        return None
+
+    def committed(self) -> None:
+        if self._wake is not None:
+            self._wake.release()
+
+
+class EmbeddedWorker:
+    """One worker process's loop: up to ``worker_concurrency`` gradings at a time."""
+
+    def __init__(
+        self, settings: Settings, name: str, wake: Any | None = None, sink: EventSink | None = None
+    ) -> None:
+        self.settings = settings
+        self.name = name
+        self._wake = wake
+        self._engine = make_engine(settings.resolved_database_url, pool_size=2)
+        if sink is None:
+            sink = PostgresSink() if self._engine.dialect.name == "postgresql" else NullSink()
+        self._sink = sink
+        self._stopping = asyncio.Event()
+        self._tasks: set[asyncio.Task[bool]] = set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        grader = build_grader(self.settings.grader, self.settings.exercises_dir)
+        await grader.start()
+        slots = asyncio.Semaphore(max(1, self.settings.worker_concurrency))
+        try:
+            while not self._stopping.is_set():
+                await slots.acquire()
+                if self._stopping.is_set():
+                    slots.release()
+                    break
+                claim = await asyncio.to_thread(self._claim)
+                if claim is None:
+                    slots.release()
+                    await self._idle()
+                    continue
+                task = asyncio.create_task(
+                    grade_claim(self._engine, grader, self._sink, claim, self.settings.max_attempts)
+                )
+                self._tasks.add(task)
+                task.add_done_callback(lambda t: (self._tasks.discard(t), slots.release()))
+        finally:
+            await self._shutdown()
+            await grader.close()
+            self._engine.dispose()
+
+    def _claim(self) -> submissions.Claim | None:
+        with session_scope(self._engine) as session:
+            return submissions.claim_next(session, self.name, self.settings.lease_seconds)
+
+    async def _idle(self) -> None:
+        """Wait for a wake-up from the server, the poll interval, or a stop request."""
+        stop = asyncio.create_task(self._stopping.wait())
+        if self._wake is not None:
+            wake = asyncio.create_task(asyncio.to_thread(self._wake.acquire, True, POLL_SECONDS))
+        else:
+            wake = asyncio.create_task(asyncio.sleep(POLL_SECONDS))
+        await asyncio.wait({stop, wake}, return_when=asyncio.FIRST_COMPLETED)
+        stop.cancel()
+
+    async def _shutdown(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.to_thread(self._release_claims)
+
+    def _release_claims(self) -> None:
+        """Hand unfinished work back to the queue so the next worker starts it at once."""
+        with session_scope(self._engine) as session:
+            session.execute(
+                update(Submission)
+                .where(
+                    col(Submission.worker) == self.name,
+                    col(Submission.status) == SubmissionStatus.RUNNING.value,
+                )
+                .values(
+                    status=SubmissionStatus.QUEUED.value,
+                    lease_expires_at=None,
+                    attempts=col(Submission.attempts) - 1,
+                )
+            )
+
+
+def worker_name(index: int | str = 0) -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{index}"
+
+
+def _process_main(settings: Settings, wake: Any, events: Any, index: int) -> None:
+    """Entry point of a spawned worker process."""
+    logging.basicConfig(level=logging.WARNING)
+    sink: EventSink | None = None
+    if events is not None and settings.is_sqlite:
+        sink = QueueSink(events)
+    worker = EmbeddedWorker(settings, worker_name(index), wake, sink)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, worker.stop)
+        await worker.run()
+
+    asyncio.run(main())
+
+
+class WorkerPool:
+    """The server's worker processes (spawned, so they never inherit the server's loop)."""
+
+    def __init__(self, settings: Settings, count: int) -> None:
+        self._context = multiprocessing.get_context("spawn")
+        self.settings = settings
+        self.count = count
+        self.wake = self._context.Semaphore(0)
+        self.events = self._context.Queue()
+        self.processes: list[multiprocessing.process.BaseProcess] = []
+
+    def start(self) -> None:
+        for index in range(self.count):
+            process = self._context.Process(
+                target=_process_main,
+                args=(self.settings, self.wake, self.events, index),
+                name=f"academy-worker-{index}",
+                daemon=False,
+            )
+            process.start()
+            self.processes.append(process)
+
+    def alive(self) -> int:
+        return sum(1 for process in self.processes if process.is_alive())
+
+    def stop(self, timeout: float = 10.0) -> None:
+        for process in self.processes:
+            if process.is_alive():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(process.pid, signal.SIGTERM)  # type: ignore[arg-type]
+        for process in self.processes:
+            process.join(timeout)
+            if process.is_alive():
+                process.kill()
+                process.join()
+        self.processes.clear()

@@ -1,0 +1,89 @@
+"""Grade one claimed submission and record the outcome; shared by both queue modes.
+
+A grader exception is the grader's failure, not the learner's: it ends the submission as
+``error`` with a message to resubmit. Every database step runs in a thread so concurrent
+gradings in one worker keep their sandbox channels moving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from grader.service import submissions
+from grader.service.database import session_scope
+from grader.service.events import EventSink, SubmissionEvent
+from grader.service.grading import Grader
+from grader.service.models import SubmissionStatus
+
+log = logging.getLogger(__name__)
+
+
+def _event(claim: submissions.Claim, status: str, payload: dict[str, Any] | None = None):
+    return SubmissionEvent(
+        submission_id=claim.submission_id,
+        user_id=claim.user_id,
+        exercise_id=claim.exercise_id,
+        status=status,
+        score=None if payload is None else payload.get("score"),
+        max_score=None if payload is None else payload.get("max_score"),
+    )
+
+
+def announce_running(engine: Engine, sink: EventSink, claim: submissions.Claim) -> None:
+    with session_scope(engine) as session:
+        sink.emit(session, _event(claim, SubmissionStatus.RUNNING.value))
+    sink.flush()
+
+
+async def grade_claim(
+    engine: Engine, grader: Grader, sink: EventSink, claim: submissions.Claim, max_attempts: int
+) -> bool:
+    """Returns True when this call recorded the outcome (False: someone else already had)."""
+    exhausted = await asyncio.to_thread(_give_up, engine, sink, claim, max_attempts)
+    if exhausted:
+        return True
+    await asyncio.to_thread(announce_running, engine, sink, claim)
+    started = time.perf_counter()
+    payload: dict[str, Any] | None
+    error: str | None = None
+    try:
+        payload = await grader.grade(claim.exercise_id, claim.files)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        log.exception("grading submission %s failed", claim.submission_id)
+        payload = None
+        error = f"the grader failed ({type(exc).__name__}); please submit again"
+    grading_ms = (time.perf_counter() - started) * 1000
+    return await asyncio.to_thread(_record, engine, sink, claim, payload, error, grading_ms)
+
+
+def _give_up(engine: Engine, sink: EventSink, claim: submissions.Claim, max_attempts: int) -> bool:
+    with session_scope(engine) as session:
+        gave_up = submissions.give_up_if_exhausted(session, claim, max_attempts)
+        if gave_up:
+            sink.emit(session, _event(claim, SubmissionStatus.ERROR.value))
+    sink.flush()
+    return gave_up
+
+
+def _record(
+    engine: Engine,
+    sink: EventSink,
+    claim: submissions.Claim,
+    payload: dict[str, Any] | None,
+    error: str | None,
+    grading_ms: float,
+) -> bool:
+    with session_scope(engine) as session:
+        recorded = submissions.complete(session, claim, payload, error=error, grading_ms=grading_ms)
+        if recorded:
+            status = SubmissionStatus.ERROR if payload is None else SubmissionStatus.GRADED
+            sink.emit(session, _event(claim, status.value, payload))
+    sink.flush()
+    return recorded

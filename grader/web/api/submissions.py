@@ -1,0 +1,216 @@
+"""Submit (JSON or an uploaded .py/.ipynb), read a submission, follow it live over SSE."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+import nbformat
+from fastapi import APIRouter, File, Form, Query, UploadFile, status
+from fastapi.responses import StreamingResponse
+from sqlmodel import Session, col, select
+
+from grader.service import submissions as domain
+from grader.service.errors import InvalidSubmission, NotFound, SubmissionTooLarge
+from grader.service.models import Exercise, Submission, SubmissionStatus, User
+from grader.service.progress import can_view_user
+from grader.service.runtime import Services
+from grader.web.api.errors import ERRORS
+from grader.web.api.schemas import SubmissionAccepted, SubmissionIn, SubmissionOut
+from grader.web.deps import CurrentUser, ServicesDep, SessionDep, TokenUser
+
+router = APIRouter(prefix="/submissions", tags=["submissions"], responses=ERRORS)
+
+KEEPALIVE_SECONDS = 15.0
+
+
+def submit(
+    services: Services,
+    session: Session,
+    user: User,
+    exercise_id: str,
+    files: Mapping[str, Any],
+    source: str = "api",
+) -> Submission:
+    """Store the submission and its queue job in the caller's transaction, then commit.
+
+    Committing here (not after the endpoint) lets the worker be woken only once the row is
+    visible; the caller's session stays usable.
+    """
+    submission = domain.store_submission(
+        session, user, exercise_id, files, services.settings, source=source
+    )
+    services.queue.enqueue(session, submission)
+    session.commit()
+    services.queue.committed()
+    return submission
+
+
+def _accepted(submission: Submission) -> SubmissionAccepted:
+    url = f"/api/submissions/{submission.id}"
+    return SubmissionAccepted(
+        id=submission.id,  # type: ignore[arg-type]
+        status=submission.status,
+        url=url,
+        events_url=f"{url}/events",
+    )
+
+
+@router.post("", response_model=SubmissionAccepted, status_code=status.HTTP_202_ACCEPTED)
+def create_submission(
+    body: SubmissionIn, user: TokenUser, session: SessionDep, services: ServicesDep
+) -> SubmissionAccepted:
+    """Accept files for an exercise; grading happens in the background (follow ``url``)."""
+    return _accepted(submit(services, session, user, body.exercise_id, body.files))
+
+
+@router.post("/upload", response_model=SubmissionAccepted, status_code=status.HTTP_202_ACCEPTED)
+async def upload_submission(
+    exercise_id: Annotated[str, Form(min_length=1, max_length=128)],
+    file: Annotated[UploadFile, File(description="The learner's .py file or notebook (.ipynb)")],
+    user: TokenUser,
+    services: ServicesDep,
+) -> SubmissionAccepted:
+    """Accept one uploaded .py file or .ipynb notebook (exercise cells found by metadata)."""
+    limit = services.settings.max_upload_bytes
+    raw = await file.read(limit + 1)
+    if len(raw) > limit:
+        raise SubmissionTooLarge(f"the upload is over the limit of {limit} bytes")
+    name = file.filename or ""
+
+    def store() -> SubmissionAccepted:
+        with services.session() as session:
+            exercise = session.get(Exercise, exercise_id)
+            if exercise is None or not exercise.active:
+                raise NotFound(f"unknown exercise {exercise_id!r}; GET /api/exercises lists them")
+            files = _files_from_upload(services, exercise, name, raw)
+            return _accepted(submit(services, session, user, exercise_id, files, "upload"))
+
+    return await asyncio.to_thread(store)
+
+
+def _files_from_upload(
+    services: Services, exercise: Exercise, name: str, raw: bytes
+) -> dict[str, str]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidSubmission(f"{name!r} is not UTF-8 text") from None
+    suffix = Path(name).suffix.lower()
+    if suffix == ".py":
+        learner_files = list(exercise.starter) or ["solution.py"]
+        if len(learner_files) != 1:
+            raise InvalidSubmission(
+                f"exercise {exercise.id!r} needs {len(learner_files)} files "
+                f"({', '.join(learner_files)}); POST them as JSON to /api/submissions"
+            )
+        return {learner_files[0]: text}
+    if suffix == ".ipynb":
+        try:
+            notebook = nbformat.reads(text, as_version=4)
+            nbformat.validate(notebook)
+        except Exception as exc:  # nbformat raises several unrelated types
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise InvalidSubmission(
+                f"{name!r} is not a valid nbformat notebook: {reason}"
+            ) from None
+        return _extract_from_notebook(services, exercise.id, text)
+    raise InvalidSubmission(f"{name!r}: upload a .py file or a .ipynb notebook")
+
+
+def _extract_from_notebook(services: Services, exercise_id: str, text: str) -> dict[str, str]:
+    from grader.engine import SubmissionError, extract_submission
+
+    exercise = services.catalog.get(exercise_id)
+    with tempfile.TemporaryDirectory(prefix="academy-upload-") as folder:
+        path = Path(folder) / "submission.ipynb"
+        path.write_text(text, encoding="utf-8")
+        try:
+            return extract_submission(exercise, path)
+        except SubmissionError as exc:
+            raise InvalidSubmission(str(exc)) from None
+
+
+def _load(services: Services, viewer: User, submission_id: int) -> SubmissionOut:
+    with services.session() as session:
+        submission = domain.get_visible_submission(session, viewer, submission_id)
+        return SubmissionOut.of(submission, domain.result_of(session, submission_id))
+
+
+@router.get("", response_model=list[SubmissionOut])
+def list_submissions(
+    viewer: CurrentUser,
+    session: SessionDep,
+    exercise_id: str | None = None,
+    user_id: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[SubmissionOut]:
+    """Your submissions, newest first (instructors: ``user_id`` of a learner they teach)."""
+    owner = viewer.id if user_id is None else user_id
+    if not can_view_user(session, viewer, owner):  # type: ignore[arg-type]
+        raise NotFound(f"no user with id {user_id}")
+    query = select(Submission).where(Submission.user_id == owner)
+    if exercise_id is not None:
+        query = query.where(Submission.exercise_id == exercise_id)
+    rows = session.exec(query.order_by(col(Submission.id).desc()).limit(limit)).all()
+    return [SubmissionOut.of(row, domain.result_of(session, row.id)) for row in rows]  # type: ignore[arg-type]
+
+
+@router.get("/{submission_id}", response_model=SubmissionOut)
+def get_submission(submission_id: int, viewer: CurrentUser, session: SessionDep) -> SubmissionOut:
+    submission = domain.get_visible_submission(session, viewer, submission_id)
+    return SubmissionOut.of(submission, domain.result_of(session, submission_id))
+
+
+@router.get(
+    "/{submission_id}/events",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "`status` events until the submission is final, then `end`",
+        }
+    },
+)
+async def submission_events(
+    submission_id: int, viewer: CurrentUser, services: ServicesDep
+) -> StreamingResponse:
+    """Server-sent events: the submission (as ``GET`` returns it) each time its status changes."""
+    first = await asyncio.to_thread(_load, services, viewer, submission_id)
+    return StreamingResponse(
+        _stream(services, viewer, submission_id, first),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+def _frame(event: str, data: str) -> bytes:
+    return f"event: {event}\ndata: {data}\n\n".encode()
+
+
+async def _stream(
+    services: Services, viewer: User, submission_id: int, first: SubmissionOut
+) -> AsyncIterator[bytes]:
+    async with services.events.subscribe() as inbox:
+        # Re-read after subscribing: whatever happened before is in the database.
+        current = await asyncio.to_thread(_load, services, viewer, submission_id)
+        if current.status != first.status:
+            yield _frame("status", first.model_dump_json())
+        yield _frame("status", current.model_dump_json())
+        while not SubmissionStatus(current.status).is_final:
+            try:
+                event = await asyncio.wait_for(inbox.get(), KEEPALIVE_SECONDS)
+            except TimeoutError:
+                yield b": keepalive\n\n"
+            else:
+                if event.submission_id != submission_id:
+                    continue
+            latest = await asyncio.to_thread(_load, services, viewer, submission_id)
+            if latest.status != current.status:
+                yield _frame("status", latest.model_dump_json())
+            current = latest
+        yield _frame("end", json.dumps({"id": submission_id, "status": current.status}))
