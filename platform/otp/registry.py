@@ -1,0 +1,315 @@
+"""Registry: a local, process-aware key/value store (Elixir's ``Registry``).
+
+A registry is a process (start it under a supervisor, before the processes that use it) that
+owns a table. Processes register *themselves* under keys; reading the table (``lookup``,
+``keys``, ``count``, ``dispatch``) is a plain dict read in the caller, no message round trip.
+
+- ``keys="unique"``: one process per key; a second register fails with
+  ``AlreadyRegisteredError`` carrying the holder's pid. Usable as a ``via`` name registry:
+  ``GenServer.start(Room, name=Registry.via("rooms", "lobby"))``.
+- ``keys="duplicate"``: many entries per key (also several from one process); the basis of
+  ``PubSub``. Not usable for ``via`` names (a name must designate one process).
+
+Entries vanish when their process exits: the registry hooks each registered process's exit
+(the runtime's ``on_exit`` callbacks) and removes its entries synchronously as the process
+terminates, so a ``lookup`` right after a process died never returns it. Elixir's registry
+learns of the death through a message instead, which leaves a short window with stale entries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Callable
+from typing import Any, Literal, TypeAlias
+
+from otp._exceptions import AlreadyRegisteredError, OTPError
+from otp._process import Pid, Via, _me, _Proc
+from otp._returns import Ok
+from otp.child_spec import ChildSpec
+from otp.gen_server import GenServer
+
+__all__ = [
+    "Keys",
+    "Registry",
+    "RegistryError",
+    "UnknownRegistryError",
+]
+
+Keys: TypeAlias = Literal["unique", "duplicate"]
+Entry: TypeAlias = tuple[Pid, Any]
+
+
+class RegistryError(OTPError):
+    """A registry refused an operation; ``reason`` names the problem."""
+
+    def __init__(self, reason: Any, message: str) -> None:
+        self.reason = reason
+        super().__init__(message)
+
+
+class UnknownRegistryError(RegistryError):
+    """No registry runs under this name on this event loop (not started, or it exited)."""
+
+    def __init__(self, name: Any) -> None:
+        self.name = name
+        super().__init__(
+            ("unknown_registry", name),
+            f"no registry named {name!r} is running on this event loop; start it first with "
+            f"Registry.start_link(keys='unique', name={name!r}) (or put Registry.child_spec(...) "
+            "in your supervision tree before the processes that use it)",
+        )
+
+
+class _Table:
+    """The entries of one registry, and who holds them."""
+
+    __slots__ = ("__weakref__", "by_key", "by_pid", "closed", "keys", "name", "on_exit")
+
+    def __init__(self, name: str, keys: Keys) -> None:
+        self.name = name
+        self.keys = keys
+        self.closed = False
+        # key -> entries in registration order (a unique key has exactly one)
+        self.by_key: dict[Any, list[Entry]] = {}
+        # pid -> its keys, one item per entry (a key twice for a double duplicate registration)
+        self.by_pid: dict[Pid, list[Any]] = {}
+        self.on_exit: Callable[[Pid, Any], None] = self._process_exited
+
+    def add(self, proc: _Proc, key: Any, value: Any) -> None:
+        if self.closed:
+            raise UnknownRegistryError(self.name)
+        pid = proc.pid
+        entries = self.by_key.get(key)
+        if entries is None:
+            self.by_key[key] = [(pid, value)]
+        elif self.keys == "unique":
+            raise AlreadyRegisteredError(
+                entries[0][0],
+                key,
+                f"key {key!r} of registry {self.name!r} is already registered to "
+                f"{entries[0][0]!r} (already_registered)",
+            )
+        else:
+            entries.append((pid, value))
+        held = self.by_pid.get(pid)
+        if held is None:
+            self.by_pid[pid] = [key]
+            if proc.on_exit is None:
+                proc.on_exit = []
+            proc.on_exit.append(self.on_exit)
+        else:
+            held.append(key)
+
+    def remove(self, pid: Pid, key: Any) -> None:
+        entries = self.by_key.get(key)
+        if entries is None:
+            return
+        remaining = [e for e in entries if e[0] is not pid]
+        if len(remaining) == len(entries):
+            return
+        if remaining:
+            self.by_key[key] = remaining
+        else:
+            del self.by_key[key]
+        held = [k for k in self.by_pid.get(pid, ()) if k != key]
+        if held:
+            self.by_pid[pid] = held
+        else:
+            self.by_pid.pop(pid, None)
+            proc = pid._proc
+            if proc is not None and proc.on_exit and self.on_exit in proc.on_exit:
+                proc.on_exit.remove(self.on_exit)
+
+    def _process_exited(self, pid: Pid, reason: Any) -> None:
+        for key in set(self.by_pid.pop(pid, ())):
+            entries = [e for e in self.by_key.get(key, ()) if e[0] is not pid]
+            if entries:
+                self.by_key[key] = entries
+            else:
+                self.by_key.pop(key, None)
+
+    def close(self, pid: Pid, reason: Any) -> None:
+        """The registry process exited: drop the table and unhook the registered processes."""
+        self.closed = True
+        _index_of(self).pop(self.name, None)
+        for holder in self.by_pid:
+            proc = holder._proc
+            if proc is not None and proc.on_exit and self.on_exit in proc.on_exit:
+                proc.on_exit.remove(self.on_exit)
+        self.by_key.clear()
+        self.by_pid.clear()
+
+
+# Tables per event loop, by registry name (a registry's name is also its process name).
+_indexes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _Table]] = (
+    weakref.WeakKeyDictionary()
+)
+_table_loops: weakref.WeakKeyDictionary[_Table, asyncio.AbstractEventLoop] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _index() -> dict[str, _Table]:
+    loop = asyncio.get_running_loop()
+    index = _indexes.get(loop)
+    if index is None:
+        index = _indexes[loop] = {}
+    return index
+
+
+def _index_of(table: _Table) -> dict[str, _Table]:
+    loop = _table_loops.get(table)
+    return _indexes.get(loop, {}) if loop is not None else {}
+
+
+def _table(registry: str) -> _Table:
+    try:
+        return _index()[registry]
+    except KeyError:
+        raise UnknownRegistryError(registry) from None
+    except RuntimeError:
+        raise RuntimeError(
+            "Registry functions need a running asyncio event loop: call them from async code"
+        ) from None
+
+
+class _RegistryServer(GenServer):
+    """The process that owns a registry's table: it publishes the table in ``init`` and the
+    table closes when the process exits, however it exits (even when killed)."""
+
+    async def init(self, table: _Table) -> Ok:
+        index = _index()
+        proc = _me()
+        _table_loops[table] = asyncio.get_running_loop()
+        index[table.name] = table
+        if proc.on_exit is None:
+            proc.on_exit = []
+        proc.on_exit.append(table.close)
+        return Ok(table)
+
+
+def _check_keys(keys: Any) -> Keys:
+    if keys not in ("unique", "duplicate"):
+        raise ValueError(f"Registry keys must be 'unique' or 'duplicate'; got {keys!r}")
+    return keys
+
+
+class Registry:
+    """Elixir's ``Registry`` module, as static functions; ``registry`` is the registry's name."""
+
+    @staticmethod
+    async def start_link(*, keys: Keys, name: str) -> Pid:
+        """Start a registry process named ``name``, linked to the caller."""
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"a registry needs a non-empty str name; got {name!r}")
+        pid = await _RegistryServer.start_link(_Table(name, _check_keys(keys)), name=name)
+        assert pid is not None
+        return pid
+
+    @staticmethod
+    def child_spec(*, keys: Keys, name: str, **overrides: Any) -> ChildSpec:
+        """A supervisor child that runs the registry (id ``(Registry, name)``)."""
+        _check_keys(keys)
+
+        async def start() -> Pid:
+            return await Registry.start_link(keys=keys, name=name)
+
+        fields: dict[str, Any] = {"id": (Registry, name), "start": (start, ())}
+        fields.update(overrides)
+        return ChildSpec(**fields)
+
+    @staticmethod
+    def register(registry: str, key: Any, value: Any = None) -> None:
+        """Register the calling process under ``key`` with ``value``.
+
+        Unique registries raise ``AlreadyRegisteredError`` (``.pid`` is the holder) when the
+        key is taken, also when the caller itself holds it.
+        """
+        _table(registry).add(_me(), key, value)
+
+    @staticmethod
+    def unregister(registry: str, key: Any) -> None:
+        """Remove the calling process's entries under ``key`` (no error when there are none)."""
+        _table(registry).remove(_me().pid, key)
+
+    @staticmethod
+    def lookup(registry: str, key: Any) -> list[Entry]:
+        """``[(pid, value), ...]`` registered under ``key`` (empty when none)."""
+        return list(_table(registry).by_key.get(key, ()))
+
+    @staticmethod
+    def keys(registry: str, pid: Pid) -> list[Any]:
+        """The keys ``pid`` is registered under (a key twice if it registered it twice)."""
+        return list(_table(registry).by_pid.get(pid, ()))
+
+    @staticmethod
+    def values(registry: str, key: Any, pid: Pid) -> list[Any]:
+        """The values ``pid`` registered under ``key``."""
+        return [v for p, v in _table(registry).by_key.get(key, ()) if p is pid]
+
+    @staticmethod
+    def count(registry: str) -> int:
+        """How many entries the registry holds."""
+        return sum(len(entries) for entries in _table(registry).by_key.values())
+
+    @staticmethod
+    def dispatch(registry: str, key: Any, fn: Callable[[list[Entry]], Any]) -> None:
+        """Call ``fn(entries)`` with every ``(pid, value)`` under ``key``; not called if none.
+
+        ``fn`` runs in the caller, like Elixir's ``dispatch/3`` (a broadcast is
+        ``lambda entries: [send(pid, msg) for pid, _ in entries]``).
+        """
+        entries = _table(registry).by_key.get(key)
+        if entries:
+            fn(list(entries))
+
+    @staticmethod
+    def keys_kind(registry: str) -> Keys:
+        """Whether the registry has ``"unique"`` or ``"duplicate"`` keys."""
+        return _table(registry).keys
+
+    # -- the Via protocol: Registry.via(registry, key) names a process -------------------------
+
+    @staticmethod
+    def via(registry: str, key: Any) -> Via:
+        """A process name kept in the unique registry ``registry`` under ``key``."""
+        return Via(Registry, (registry, key))
+
+    @staticmethod
+    def register_name(name: tuple[str, Any], pid: Pid) -> bool:
+        """Via protocol: register ``pid`` under ``key``; False when the key is taken."""
+        registry, key = name
+        table = _table(registry)
+        if table.keys != "unique":
+            raise RegistryError(
+                ("via_needs_unique_keys", registry),
+                f"registry {registry!r} has duplicate keys, so it cannot name processes: a "
+                "via name must designate exactly one process. Start a registry with "
+                "keys='unique' for names",
+            )
+        proc = pid._proc
+        if proc is None or key in table.by_key:
+            return False
+        table.add(proc, key, None)
+        return True
+
+    @staticmethod
+    def unregister_name(name: tuple[str, Any]) -> None:
+        """Via protocol: forget ``key`` (whoever holds it)."""
+        registry, key = name
+        table = _index().get(registry)
+        if table is not None:
+            for pid, _ in list(table.by_key.get(key, ())):
+                table.remove(pid, key)
+
+    @staticmethod
+    def whereis_name(name: tuple[str, Any]) -> Pid | None:
+        """Via protocol: the pid registered under ``key``, or None (also if the registry is
+        gone, so a call through a dead registry fails with ``noproc`` like any dead name)."""
+        registry, key = name
+        table = _index().get(registry)
+        if table is None:
+            return None
+        entries = table.by_key.get(key)
+        return entries[0][0] if entries else None
