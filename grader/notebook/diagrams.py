@@ -221,6 +221,8 @@ class TreePicture:
     def __str__(self) -> str:
         return "\n".join(f"{caption}:\n{_text_tree(root)}" for caption, root in self.trees)
 
+    __repr__ = __str__
+
 
 def _text_tree(root: TreeNode, indent: str = "") -> str:
     line = f"{indent}{root.label} {root.pid or '(not running)'} [{root.state}]"
@@ -253,6 +255,9 @@ class MessageFlow:
             if name not in self.participants:
                 self.participants.append(name)
         self.messages.append(Message(sender, receiver, label, kind))
+
+    def __repr__(self) -> str:
+        return f"<MessageFlow {self.title!r}: {len(self.messages)} messages>"
 
     def note(self, on: str, text: str) -> None:
         self.record(on, on, text, "note")

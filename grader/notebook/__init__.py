@@ -1,0 +1,39 @@
+"""The lessons' notebook side: an IPython extension and the pictures it draws.
+
+- ``diagrams``  supervision trees and message flows as SVG (pure data -> SVG text)
+- ``observe``   reads a live ``otp`` system into those pictures; crash-and-wait helpers
+- ``magics``    ``%load_ext grader.notebook``: the ``%%exercise`` cell magic that runs an
+                exercise's visible tests on the cell, and ``%submit`` that grades it
+
+Only ``magics`` knows about IPython; the rest works in any Python program.
+"""
+
+from grader.notebook.diagrams import MessageFlow, TreeNode, TreePicture, flow_svg, trees_svg
+from grader.notebook.observe import (
+    kill_and_wait,
+    settled,
+    show_trees,
+    supervision_tree,
+    trace_calls,
+)
+
+__all__ = [
+    "MessageFlow",
+    "TreeNode",
+    "TreePicture",
+    "flow_svg",
+    "kill_and_wait",
+    "load_ipython_extension",
+    "settled",
+    "show_trees",
+    "supervision_tree",
+    "trace_calls",
+    "trees_svg",
+]
+
+
+def load_ipython_extension(ipython: object) -> None:
+    """``%load_ext grader.notebook`` registers the exercise magics in this kernel."""
+    from grader.notebook.magics import register
+
+    register(ipython)
