@@ -29,9 +29,7 @@ def test_zero_max_restarts_escalates_on_the_first_restart():
     assert RestartIntensity(max_restarts=0).add_restart(0.0) is False
 
 
-@pytest.mark.parametrize(
-    ("max_restarts", "max_seconds"), [(-1, 5.0), (3, 0), (3, -1.0)]
-)
+@pytest.mark.parametrize(("max_restarts", "max_seconds"), [(-1, 5.0), (3, 0), (3, -1.0)])
 def test_nonsensical_limits_are_rejected(max_restarts, max_seconds):
     with pytest.raises(ValueError):
         RestartIntensity(max_restarts, max_seconds)
