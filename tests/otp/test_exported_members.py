@@ -1,0 +1,51 @@
+"""The public surface of `otp`: everything in __all__ exists, and nothing public is missing."""
+
+import otp
+
+# Module-level names of otp/__init__.py that are deliberately not API (used at import time).
+NOT_API = {"install_watchdog_from_env"}
+
+
+def test_every_name_in_all_is_importable_from_otp():
+    missing = [name for name in otp.__all__ if not hasattr(otp, name)]
+    assert missing == []
+
+
+def test_all_has_no_duplicates():
+    assert len(otp.__all__) == len(set(otp.__all__))
+
+
+def test_every_public_class_or_function_defined_in_otp_is_listed_in_all():
+    public = {
+        name
+        for name, value in vars(otp).items()
+        if not name.startswith("_")
+        and getattr(value, "__module__", "").startswith("otp")
+        and (callable(value) or isinstance(value, type))
+    }
+    assert public - set(otp.__all__) - NOT_API == set()
+
+
+def test_the_process_layer_and_behaviours_are_exported():
+    for name in (
+        "spawn",
+        "spawn_link",
+        "spawn_monitor",
+        "send",
+        "receive",
+        "self",
+        "exit",
+        "Process",
+        "GenServer",
+        "Agent",
+        "Reply",
+        "NoReply",
+        "Ok",
+        "Stop",
+        "Ignore",
+        "Continue",
+        "ExitError",
+        "NoProcError",
+        "CallTimeoutError",
+    ):
+        assert name in otp.__all__
