@@ -64,11 +64,12 @@ class UnknownRegistryError(RegistryError):
 class _Table:
     """The entries of one registry, and who holds them."""
 
-    __slots__ = ("__weakref__", "by_key", "by_pid", "closed", "keys", "name", "on_exit")
+    __slots__ = ("__weakref__", "by_key", "by_pid", "closed", "keys", "meta", "name", "on_exit")
 
-    def __init__(self, name: str, keys: Keys) -> None:
+    def __init__(self, name: str, keys: Keys, meta: dict[Any, Any] | None = None) -> None:
         self.name = name
         self.keys = keys
+        self.meta: dict[Any, Any] = dict(meta or {})
         self.closed = False
         # key -> entries in registration order (a unique key has exactly one)
         self.by_key: dict[Any, list[Entry]] = {}
@@ -199,21 +200,26 @@ class Registry:
     """Elixir's ``Registry`` module, as static functions; ``registry`` is the registry's name."""
 
     @staticmethod
-    async def start_link(*, keys: Keys, name: str) -> Pid:
-        """Start a registry process named ``name``, linked to the caller."""
+    async def start_link(*, keys: Keys, name: str, meta: dict[Any, Any] | None = None) -> Pid:
+        """Start a registry process named ``name``, linked to the caller.
+
+        ``meta`` is read-mostly data stored with the registry (``Registry.meta``).
+        """
         if not isinstance(name, str) or not name:
             raise TypeError(f"a registry needs a non-empty str name; got {name!r}")
-        pid = await _RegistryServer.start_link(_Table(name, _check_keys(keys)), name=name)
+        table = _Table(name, _check_keys(keys), meta)
+        pid = await _RegistryServer.start_link(table, name=name)
         assert pid is not None
         return pid
 
     @staticmethod
-    def child_spec(*, keys: Keys, name: str, **overrides: Any) -> ChildSpec:
+    def child_spec(*, keys: Keys, name: str, meta: dict[Any, Any] | None = None,
+                   **overrides: Any) -> ChildSpec:
         """A supervisor child that runs the registry (id ``(Registry, name)``)."""
         _check_keys(keys)
 
         async def start() -> Pid:
-            return await Registry.start_link(keys=keys, name=name)
+            return await Registry.start_link(keys=keys, name=name, meta=meta)
 
         fields: dict[str, Any] = {"id": (Registry, name), "start": (start, ())}
         fields.update(overrides)
@@ -263,6 +269,16 @@ class Registry:
         entries = _table(registry).by_key.get(key)
         if entries:
             fn(list(entries))
+
+    @staticmethod
+    def meta(registry: str, key: Any, default: Any = None) -> Any:
+        """A value of the registry's ``meta`` (given at start or with ``put_meta``)."""
+        return _table(registry).meta.get(key, default)
+
+    @staticmethod
+    def put_meta(registry: str, key: Any, value: Any) -> None:
+        """Store ``value`` under ``key`` in the registry's ``meta``."""
+        _table(registry).meta[key] = value
 
     @staticmethod
     def keys_kind(registry: str) -> Keys:
