@@ -1,0 +1,120 @@
+"""The sandbox's filesystem: a minimal read-only root built from a tmpfs and read-only binds.
+
+Rather than hiding sensitive paths one by one (and missing one), the sandbox pivots into a
+root that holds only what Python needs: /usr, the interpreter's prefixes and the packages it
+runs (see `_runtime`), a synthetic /etc, a few device nodes, a fresh /proc for its own pid
+namespace, and two size-capped tmpfs mounts that are the only writable places: the scratch
+dir (cwd) and /tmp. The repository, exercises with hidden tests, the service's data, /root
+and /home simply do not exist inside. Runs in the sandbox's first process, as root of its
+user namespace, before it drops to the learner's uid.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+from grader.sandbox._linux import (
+    MNT_DETACH,
+    MS_BIND,
+    MS_NODEV,
+    MS_NOEXEC,
+    MS_NOSUID,
+    MS_PRIVATE,
+    MS_RDONLY,
+    MS_REC,
+    MS_REMOUNT,
+    locked_mount_flags,
+    mount,
+    pivot_root,
+    umount2,
+)
+
+SCRATCH = "/scratch"
+# A host directory used only as the mount point of the new root, inside the private mount
+# namespace; the host's own /tmp is untouched.
+_BUILD_AT = "/tmp"
+_TOP_LEVEL_LINKS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
+_DEVICES = ("null", "zero", "full", "random", "urandom")
+_ETC_FILES = ("ld.so.cache", "ld.so.conf")
+
+
+def _target(path: str) -> str:
+    return _BUILD_AT + path
+
+
+def _bind(host_path: str, *, read_only: bool = True, extra: int = MS_NOSUID | MS_NODEV) -> None:
+    target = _target(host_path)
+    if os.path.isdir(host_path):
+        os.makedirs(target, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb"):
+            pass
+    mount(host_path, target, None, MS_BIND)
+    if read_only:
+        flags = MS_REMOUNT | MS_BIND | MS_RDONLY | extra | locked_mount_flags(host_path)
+        mount(None, target, None, flags)
+
+
+def _tmpfs(path: str, options: str, flags: int = MS_NOSUID | MS_NODEV) -> None:
+    os.makedirs(_target(path), exist_ok=True)
+    mount("tmpfs", _target(path), "tmpfs", flags, options)
+
+
+def _write(path: str, text: str) -> None:
+    with open(_target(path), "w", encoding="utf-8") as stream:
+        stream.write(text)
+
+
+def _make_etc(uid: int, gid: int) -> None:
+    os.makedirs(_target("/etc"), exist_ok=True)
+    _write("/etc/passwd", f"root:x:0:0:root:/:/usr/sbin/nologin\n"
+                          f"learner:x:{uid}:{gid}:learner:{SCRATCH}:/bin/sh\n"
+                          f"nobody:x:65534:65534:nobody:/:/usr/sbin/nologin\n")
+    _write("/etc/group", f"root:x:0:\nlearner:x:{gid}:\nnogroup:x:65534:\n")
+    _write("/etc/hosts", "127.0.0.1 localhost\n::1 localhost\n")
+    _write("/etc/hostname", "sandbox\n")
+    _write("/etc/nsswitch.conf", "passwd: files\ngroup: files\nhosts: files\n")
+    for name in _ETC_FILES:
+        if os.path.isfile(f"/etc/{name}"):
+            _bind(f"/etc/{name}")
+    if os.path.islink("/etc/localtime"):
+        os.symlink(os.readlink("/etc/localtime"), _target("/etc/localtime"))
+
+
+def _make_dev(shm_bytes: int) -> None:
+    _tmpfs("/dev", "size=64k,mode=0755", MS_NOSUID | MS_NOEXEC)
+    for name in _DEVICES:
+        _bind(f"/dev/{name}", read_only=False)
+    for name, link in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+                       ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
+        os.symlink(link, _target(f"/dev/{name}"))
+    _tmpfs("/dev/shm", f"size={shm_bytes},mode=1777", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+
+def enter_minimal_root(expose: Iterable[str], *, scratch_bytes: int, uid: int, gid: int) -> None:
+    """Build the minimal root and pivot into it; the old root is detached, not hidden."""
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    mount("tmpfs", _BUILD_AT, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+    for name in _TOP_LEVEL_LINKS:
+        host = f"/{name}"
+        if os.path.islink(host):
+            os.symlink(os.readlink(host), _target(host))
+        elif os.path.isdir(host):
+            _bind(host)
+    for path in expose:
+        _bind(path)
+    _make_etc(uid, gid)
+    _make_dev(min(scratch_bytes, 8 * 2**20))
+    os.makedirs(_target("/proc"))
+    mount("proc", _target("/proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    _tmpfs("/tmp", f"size={scratch_bytes},mode=1777")
+    _tmpfs(SCRATCH, f"size={scratch_bytes},mode=0700,uid={uid},gid={gid}")
+    mount(None, _target("/dev"), None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC)
+
+    os.chdir(_BUILD_AT)
+    pivot_root(".", ".")
+    umount2(".", MNT_DETACH)
+    os.chdir("/")
+    mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)

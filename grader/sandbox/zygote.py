@@ -1,0 +1,92 @@
+"""The zygote: a single-threaded process that has imported the runtime and forks sandboxes.
+
+`python -I -m grader.sandbox.zygote CONTROL_FD PARENT_PID [MODULE ...]` imports the modules,
+says it is ready, then serves spawn requests on the control socket (SOCK_SEQPACKET, one
+message per request, descriptors passed with SCM_RIGHTS):
+
+    launcher -> zygote   {"op": "spawn"}            fds: spec, channel, stdout, stderr, status
+    zygote -> launcher   {"pid": monitor_pid}       fds: a pidfd of the monitor
+    zygote -> launcher   {"ready": true, "pid": n} once, at start; {"error": "..."} on failure
+
+It never reads a spec (the monitor does, after the fork), so no submission's bytes stay in
+the memory later sandboxes are forked from. Children are reaped automatically (SIGCHLD is
+ignored); the launcher learns of a monitor's exit from its status pipe and its pidfd.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+
+from grader.sandbox import _linux
+from grader.sandbox._monitor import ChildFds, run_monitor
+
+MAX_CONTROL_MESSAGE = 4096
+SPAWN_FDS = 5
+
+
+def _send(sock: socket.socket, message: dict[str, object], fds: list[int] | None = None) -> None:
+    socket.send_fds(sock, [json.dumps(message).encode()], fds or [])
+
+
+def _preload(modules: list[str]) -> None:
+    for module in modules:
+        importlib.import_module(module)
+    if threading.active_count() != 1:
+        raise RuntimeError(f"preloading {modules} started threads; a zygote must stay "
+                           "single-threaded to fork safely")
+
+
+def _serve(control: socket.socket) -> None:
+    me = os.getpid()
+    while True:
+        try:
+            data, fds, _, _ = socket.recv_fds(control, MAX_CONTROL_MESSAGE, SPAWN_FDS)
+        except ConnectionError:
+            return
+        if not data:
+            return
+        if len(fds) != SPAWN_FDS or json.loads(data).get("op") != "spawn":
+            for fd in fds:
+                os.close(fd)
+            _send(control, {"error": "malformed spawn request"})
+            continue
+        pid = os.fork()
+        if pid == 0:
+            control.close()
+            run_monitor(ChildFds.from_list(fds), me)
+        pidfd = os.pidfd_open(pid)
+        for fd in fds:
+            os.close(fd)
+        _send(control, {"pid": pid}, [pidfd])
+        os.close(pidfd)
+
+
+def main(argv: list[str]) -> None:
+    control_fd, parent_pid, *modules = argv
+    control = socket.socket(fileno=int(control_fd))
+    _linux.prctl(_linux.PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != int(parent_pid):
+        return
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        _preload(modules)
+    except BaseException as exc:
+        _send(control, {"error": f"{type(exc).__name__}: {exc}"})
+        return
+    # Objects alive now are shared copy-on-write with every fork; keep the collector off them.
+    gc.collect()
+    gc.freeze()
+    _send(control, {"ready": True, "pid": os.getpid()})
+    _serve(control)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
