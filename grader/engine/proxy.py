@@ -1,0 +1,374 @@
+"""The trusted side of the channel: a session per sandbox, and proxies that tests use.
+
+Tests run in a worker thread of the grader (so a synchronous remote call can block), while
+the sandbox's channel lives on the grader's event loop. A proxy call hops to that loop,
+sends one request and waits for its answer, bounded by the test's deadline:
+
+- `LearnerModule`: what `import stack` gives a test module in the grader. It forwards to the
+  *current* test's session (a context variable), so a test module is imported once per
+  exercise and serves every submission, also concurrently.
+- `RemoteRef`: an object that stays in the sandbox (a pid, an instance, a function). Attribute
+  access and calls go over the channel; a call to an `async def` returns a coroutine, so
+  `asyncio.gather` runs remote calls concurrently in the sandbox's event loop. A reference
+  equals only the same reference: the learner's `__eq__` never runs in the grader.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextvars
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from grader.engine.protocol import ProtocolError, decode, encode
+from grader.engine.remote_errors import (
+    RemoteBaseException,
+    SandboxUnavailable,
+    TestTimedOut,
+    to_trusted_exception,
+)
+
+
+@dataclass
+class TestContext:
+    """The test being run: its sandbox session, its deadline, and the first sandbox failure
+    seen while it ran (which fails the test whatever the test did with the exception)."""
+
+    __test__ = False
+
+    session: Session
+    deadline: float
+    timeout: float
+    failure: BaseException | None = field(default=None)
+
+    def remaining(self) -> float:
+        return max(0.0, self.deadline - time.monotonic())
+
+    def fail(self, error: BaseException) -> BaseException:
+        if self.failure is None:
+            self.failure = error
+        return error
+
+
+_current: contextvars.ContextVar[TestContext | None] = contextvars.ContextVar(
+    "academy_test_context", default=None
+)
+
+
+def current_context() -> TestContext | None:
+    return _current.get()
+
+
+def set_context(context: TestContext | None) -> contextvars.Token[TestContext | None]:
+    return _current.set(context)
+
+
+def _require_context() -> TestContext:
+    context = _current.get()
+    if context is None:
+        raise RuntimeError("the learner's module can only be used while a test runs")
+    return context
+
+
+class Session:
+    """One sandboxed process seen from the grader: numbered requests, validated answers."""
+
+    def __init__(self, channel: Any, loop: asyncio.AbstractEventLoop):
+        self.channel = channel
+        self.loop = loop
+        self.loop_thread = threading.get_ident()
+        self.broken: str | None = None
+        self.modules: dict[str, RemoteRef] = {}
+        self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self._abandoned: set[int] = set()
+        self._next_id = 1
+        self._reader: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._reader = self.loop.create_task(self._read_answers())
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            try:
+                await self._reader
+            except (asyncio.CancelledError, Exception):
+                pass
+        self._break("the session was closed")
+
+    def _break(self, reason: str) -> None:
+        if self.broken is None:
+            self.broken = reason
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(SandboxUnavailable(self.broken))
+        self._pending.clear()
+
+    async def _read_answers(self) -> None:
+        try:
+            while True:
+                message = await self.channel.recv()
+                self._accept(message)
+        except asyncio.CancelledError:
+            raise
+        except ProtocolError as error:
+            self._break(f"the sandbox broke the protocol: {error}")
+        except Exception as error:  # ChannelClosed, ChannelError and anything unexpected
+            self._break(f"the sandbox stopped answering ({type(error).__name__}: {error})")
+
+    def _accept(self, message: Any) -> None:
+        if type(message) is not dict:
+            raise ProtocolError("an answer must be a JSON object")
+        request_id, ok = message.get("id"), message.get("ok")
+        if type(request_id) is not int or type(ok) is not bool:
+            raise ProtocolError("an answer needs an integer id and a boolean ok")
+        if ok and "value" not in message:
+            raise ProtocolError("a successful answer needs a value")
+        if not ok and type(message.get("error")) is not dict:
+            raise ProtocolError("a failed answer needs an error object")
+        future = self._pending.pop(request_id, None)
+        if future is None:
+            if request_id in self._abandoned:
+                self._abandoned.discard(request_id)  # a late answer to a test that timed out
+                return
+            raise ProtocolError(f"an answer to request {request_id}, which was not asked")
+        if not future.done():
+            future.set_result(message)
+
+    async def request(self, op: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Send one request and wait for its answer (on the session's own loop)."""
+        if self.broken is not None:
+            raise SandboxUnavailable(self.broken)
+        request_id = self._next_id
+        self._next_id += 1
+        future: asyncio.Future[dict[str, Any]] = self.loop.create_future()
+        self._pending[request_id] = future
+        try:
+            await self.channel.send({"id": request_id, "op": op, **fields})
+            return await future
+        except asyncio.CancelledError:
+            if self._pending.pop(request_id, None) is not None:
+                self._abandoned.add(request_id)
+            raise
+        except (SandboxUnavailable, ProtocolError):
+            raise
+        except Exception as error:  # the channel failed while sending
+            self._break(f"the sandbox stopped answering ({type(error).__name__}: {error})")
+            raise SandboxUnavailable(self.broken) from None
+
+    # -- values ------------------------------------------------------------------------------
+
+    def decode(self, data: Any) -> Any:
+        return decode(data, self._make_ref)
+
+    def _make_ref(self, description: dict[str, Any]) -> RemoteRef:
+        ref_id = description.get("id")
+        kind = description.get("kind")
+        if type(ref_id) is not int or kind not in _KINDS:
+            raise ProtocolError("malformed reference")
+        type_name = description.get("type")
+        text = description.get("repr")
+        return RemoteRef(
+            self,
+            ref_id,
+            kind,
+            type_name if isinstance(type_name, str) else "object",
+            text if isinstance(text, str) else "",
+            description.get("async") is True,
+        )
+
+    def encode(self, value: Any) -> Any:
+        return encode(value, self._reference_to)
+
+    def _reference_to(self, value: Any) -> dict[str, Any]:
+        if isinstance(value, Deferred):
+            value = value._resolve()
+        if isinstance(value, RemoteRef) and value._session is self:
+            return {"t": "ref", "id": value._id}
+        raise TypeError(
+            f"cannot send {type(value).__name__} to the learner's code: only data (None, bool, "
+            "int, float, str, bytes, list, tuple, dict, set) and objects that came from it"
+        )
+
+    def unpack(self, answer: dict[str, Any], context: TestContext) -> Any:
+        """The value of an answer, or raise the trusted form of the remote exception."""
+        try:
+            if answer["ok"]:
+                return self.decode(answer["value"])
+            error = to_trusted_exception(answer["error"], self.decode)
+        except ProtocolError as problem:
+            self._break(f"the sandbox broke the protocol: {problem}")
+            raise context.fail(SandboxUnavailable(self.broken)) from None
+        if isinstance(error, SandboxUnavailable | RemoteBaseException):
+            context.fail(error)
+        raise error
+
+
+_KINDS = frozenset({"module", "class", "function", "awaitable", "object"})
+
+
+def _send_blocking(op: str, fields: dict[str, Any]) -> Any:
+    context = _require_context()
+    session = context.session
+    if threading.get_ident() == session.loop_thread:
+        raise RuntimeError("a blocking remote call was made on the grader's event loop thread")
+    future = asyncio.run_coroutine_threadsafe(session.request(op, fields), session.loop)
+    try:
+        answer = future.result(timeout=context.remaining())
+    except concurrent.futures.TimeoutError:
+        future.cancel()
+        raise context.fail(TestTimedOut(f"timed out after {context.timeout:g} s")) from None
+    except SandboxUnavailable as error:
+        raise context.fail(error) from None
+    return session.unpack(answer, context)
+
+
+async def _send_async(op: str, fields: dict[str, Any]) -> Any:
+    context = _require_context()
+    session = context.session
+    future = asyncio.run_coroutine_threadsafe(session.request(op, fields), session.loop)
+    try:
+        answer = await asyncio.wait_for(asyncio.wrap_future(future), context.remaining())
+    except TimeoutError:
+        raise context.fail(TestTimedOut(f"timed out after {context.timeout:g} s")) from None
+    except SandboxUnavailable as error:
+        raise context.fail(error) from None
+    return session.unpack(answer, context)
+
+
+class RemoteRef:
+    """An object living in the sandbox. Equal only to itself; never truthy by remote code."""
+
+    __slots__ = ("__weakref__", "_async", "_id", "_kind", "_repr", "_session", "_type")
+
+    def __init__(
+        self, session: Session, ref_id: int, kind: str, type_name: str, text: str, is_async: bool
+    ):
+        self._session = session
+        self._id = ref_id
+        self._kind = kind
+        self._type = type_name
+        self._repr = text
+        self._async = is_async
+
+    def _getattr(self, name: str) -> Any:
+        return _send_blocking("getattr", {"target": self._id, "name": name})
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        return self._getattr(name)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        session = self._session
+        fields = {
+            "target": self._id,
+            "args": [session.encode(arg) for arg in args],
+            "kwargs": [[key, session.encode(value)] for key, value in kwargs.items()],
+            "await": self._async,
+        }
+        if self._async:
+            return _send_async("call", fields)
+        return _send_blocking("call", fields)
+
+    def __await__(self) -> Any:
+        if self._kind != "awaitable":
+            raise TypeError(f"the learner's {self._type} object is not awaitable")
+        return _send_async("await", {"target": self._id}).__await__()
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._getattr("__getitem__")(key)
+
+    def __len__(self) -> int:
+        length = self._getattr("__len__")()
+        if type(length) is not int:
+            raise TypeError("__len__ of the learner's object did not return an int")
+        return length
+
+    def __iter__(self) -> Any:
+        raise TypeError(
+            f"cannot iterate the learner's {self._type} object from a test; call a function "
+            "of the learner's module that returns a list"
+        )
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RemoteRef) and other._session is self._session and (
+            other._id == self._id
+        )
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return hash((id(self._session), self._id))
+
+    def __repr__(self) -> str:
+        return f"<learner's {self._type}: {self._repr}>"
+
+
+class LearnerModule:
+    """What `import <learner module>` gives a test module inside the grader."""
+
+    def __init__(self, name: str):
+        self.__name__ = name
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        context = _current.get()
+        if context is None:
+            return Deferred(self.__name__, (name,))
+        module = context.session.modules.get(self.__name__)
+        if module is None:
+            raise context.fail(SandboxUnavailable(f"module {self.__name__} was not imported"))
+        return getattr(module, name)
+
+    def __repr__(self) -> str:
+        return f"<learner's module {self.__name__}>"
+
+
+class Deferred:
+    """`from stack import Stack` at a test module's top: resolved again in every test."""
+
+    def __init__(self, module: str, path: tuple[str, ...]):
+        self._module = module
+        self._path = path
+
+    def _resolve(self) -> Any:
+        context = _require_context()
+        value: Any = context.session.modules.get(self._module)
+        if value is None:
+            raise context.fail(SandboxUnavailable(f"module {self._module} was not imported"))
+        for name in self._path:
+            value = getattr(value, name)
+        return value
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        if _current.get() is None:
+            return Deferred(self._module, (*self._path, name))
+        return getattr(self._resolve(), name)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._resolve()(*args, **kwargs)
+
+    def __await__(self) -> Any:
+        return self._resolve().__await__()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Deferred):
+            other = other._resolve()
+        return bool(self._resolve() == other)
+
+    def __hash__(self) -> int:
+        return hash((self._module, self._path))
+
+    def __repr__(self) -> str:
+        return f"<learner's {self._module}.{'.'.join(self._path)}>"
