@@ -148,7 +148,7 @@ def _grade_locally(exercise: Any, code: str) -> dict[str, Any]:
 def run_visible_tests(exercise_id: str, code: str) -> dict[str, Any]:
     """The results of the exercise's visible tests on ``code`` (docs/results.md shape)."""
     exercise = load_for_notebook(exercise_id)
-    visible = replace(exercise, cases=tuple(c for c in exercise.cases if not c.hidden))
+    visible = replace(exercise, cases=tuple(c for c in exercise.cases if c.visibility == "visible"))
     return _grade_locally(visible, code)
 
 
@@ -166,7 +166,7 @@ def submit(exercise_id: str, code: str) -> dict[str, Any]:
         return {**result, "where": f"graded by {url}"}
     exercise = load_for_notebook(exercise_id)
     result = _grade_locally(exercise, code)
-    hidden = any(case.hidden for case in exercise.cases)
+    hidden = any(case.visibility == "hidden" for case in exercise.cases)
     where = "graded locally" if hidden else (
         f"graded locally on the visible tests only (this copy has no hidden tests; set "
         f"{SERVICE_URL_VARIABLE} to submit to the grader service)"
