@@ -1,10 +1,11 @@
 """The exercise magics, registered by ``%load_ext grader.notebook``.
 
 ``%%exercise <section>/<slug>`` (first line of an exercise cell)
-    runs the cell's code in the notebook's namespace, like any cell, then runs the exercise's
-    *visible* tests on that code and shows one line per test, with the first failure
-    explained. Failing tests never raise: a lesson keeps running top to bottom with the
-    starter code in place.
+    runs the cell's code as the exercise's module (``pipeline.py`` becomes the module
+    ``pipeline``, bound in the notebook and importable), so an exercise never overwrites the
+    lesson's own names; then runs the exercise's *visible* tests on that code and shows one
+    line per test, with the first failure explained. Failing tests never raise: a lesson keeps
+    running top to bottom with the starter code in place.
 
 ``%submit [<section>/<slug>]``
     grades the code last run in that exercise cell against all its tests (hidden ones
@@ -19,6 +20,8 @@ from __future__ import annotations
 
 import linecache
 import shlex
+import sys
+import types
 from typing import Any
 
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
@@ -47,13 +50,23 @@ class ExerciseMagics(Magics):
                 "usage: %%exercise <section>/<slug> as the first line of the exercise cell"
             )
         exercise_id = args[0]
+        exercise = runner.load_for_notebook(exercise_id)
         self.latest_code[exercise_id] = cell
         self.latest_exercise = exercise_id
-        filename = f"<exercise {exercise_id}>"
-        linecache.cache[filename] = (len(cell), None, cell.splitlines(True), filename)
-        exec(compile(cell, filename, "exec"), self.shell.user_ns)  # the learner's own cell
-        outcome = runner.run_visible_tests(exercise_id, cell)
+        self._run_as_module(exercise.modules[0], exercise_id, cell)
+        outcome = runner.run_visible_tests(exercise_id, cell, exercise=exercise)
         display(ResultsView(outcome), raw=False)
+
+    def _run_as_module(self, name: str, exercise_id: str, code: str) -> None:
+        """Execute the learner's code as module ``name``; an exception propagates like any
+        cell's (that is the learner's own bug, shown with its traceback)."""
+        filename = f"<exercise {exercise_id}: {name}.py>"
+        linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+        module = types.ModuleType(name, f"Your code for exercise {exercise_id}.")
+        module.__file__ = filename
+        sys.modules[name] = module
+        self.shell.user_ns[name] = module
+        exec(compile(code, filename, "exec"), module.__dict__)
 
     @line_magic
     def submit(self, line: str) -> None:
