@@ -64,11 +64,14 @@ from otp.task_supervisor import TaskSupervisor
 
 # --- end layer 3 ---
 
-# --- layer 4: services (config, telemetry, blocking) ---
+# --- layer 4: services (registry, pubsub, application, config, telemetry, blocking) ---
 # isort: split
 from otp import telemetry
+from otp.application import AppInfo, Application, ApplicationError, AppSpec
 from otp.blocking import install_watchdog_from_env, run_blocking, watch_loop
-from otp.config import EnvVar
+from otp.config import EnvVar, parse_bool
+from otp.pubsub import LocalAdapter, PubSub, PubSubAdapter, UnknownPubSubError
+from otp.registry import Registry, RegistryError, UnknownRegistryError
 
 # --- end layer 4 ---
 
@@ -137,7 +140,19 @@ __all__ += [
 
 # layer 4: services
 __all__ += [
+    "AppInfo",
+    "AppSpec",
+    "Application",
+    "ApplicationError",
     "EnvVar",
+    "LocalAdapter",
+    "PubSub",
+    "PubSubAdapter",
+    "Registry",
+    "RegistryError",
+    "UnknownPubSubError",
+    "UnknownRegistryError",
+    "parse_bool",
     "run_blocking",
     "telemetry",
     "watch_loop",
