@@ -24,6 +24,9 @@ DISPLAYABLE_MIME_TYPES: tuple[str, ...] = (
     "text/plain",
 )
 
+# The lesson extension's machine-readable test results (grader.notebook.report); kept as JSON.
+RESULTS_MIME = "application/vnd.academy.results+json"
+
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 PROTOCOL_VERSION = "5.3"
@@ -34,9 +37,11 @@ def strip_ansi(text: str) -> str:
     return _ANSI_ESCAPE.sub("", text)
 
 
-def displayable(bundle: dict[str, Any]) -> dict[str, str]:
-    """Keep the mime types the page knows how to show; join list-valued text fields."""
-    kept: dict[str, str] = {}
+def displayable(bundle: dict[str, Any]) -> dict[str, Any]:
+    """Keep the mime types the page knows how to show (and test results); join text lists."""
+    kept: dict[str, Any] = {}
+    if isinstance(bundle.get(RESULTS_MIME), dict):
+        kept[RESULTS_MIME] = bundle[RESULTS_MIME]
     for mime in DISPLAYABLE_MIME_TYPES:
         if mime in bundle:
             value = bundle[mime]

@@ -53,10 +53,12 @@ class LocalJupyterServer:
         *,
         cull_idle_seconds: int = 3600,
         python: str = sys.executable,
+        kernel_environment: dict[str, str] | None = None,
     ) -> None:
         self.root_dir = root_dir
         self.cull_idle_seconds = cull_idle_seconds
         self.python = python
+        self.kernel_environment = dict(kernel_environment or {})
         self.token = secrets.token_urlsafe(32)
         self.port = 0
         self._process: asyncio.subprocess.Process | None = None
@@ -79,6 +81,7 @@ class LocalJupyterServer:
         env["PYTHONUNBUFFERED"] = "1"
         # The venv's kernelspec must stay visible even though JUPYTER_DATA_DIR moved.
         env["JUPYTER_PATH"] = str(Path(sys.prefix) / "share" / "jupyter")
+        env.update(self.kernel_environment)
         return env
 
     def _command(self) -> list[str]:
