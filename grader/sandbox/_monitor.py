@@ -65,57 +65,87 @@ def _kill_sandbox(state: type[_State]) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-def _write_id_maps_for(pid: int, go_fd: int) -> NoReturn:
-    """Helper process: waits until `pid` has unshared its user namespace, then maps its ids.
+def write_id_maps(pid: int) -> None:
+    """Map the ids of `pid`'s fresh user namespace; needs CAP_SETUID in the parent namespace.
 
-    Only a process with CAP_SETUID in the parent namespace may map more than its own uid;
-    the map makes ns-root the host's root (to build the root from root-only paths) and the
-    learner's uid the host's `nobody`.
+    Only such a process may map more than its own uid: ns-root becomes the host's root (to
+    build the root from root-only paths such as a Python under /root) and the learner's
+    uid becomes the host's `nobody`, so nothing the learner runs is root on the host.
     """
-    code = 1
+    with open(f"/proc/{pid}/uid_map", "w") as stream:
+        stream.write(f"0 {os.geteuid()} 1\n{LEARNER_UID} {NOBODY} 1\n")
+    with open(f"/proc/{pid}/gid_map", "w") as stream:
+        stream.write(f"0 {os.getegid()} 1\n{LEARNER_GID} {NOBODY} 1\n")
+
+
+@dataclass(frozen=True)
+class IdMapPipes:
+    """How a monitor asks its privileged parent (the zygote) to write its id maps."""
+
+    unshared: int  # the monitor writes b"u" here once it has unshared
+    mapped: int  # and reads b"m" here once the parent has written the maps
+
+
+def _map_own_ids() -> None:
+    euid, egid = os.geteuid(), os.getegid()
+    _linux.unshare(_linux.ALL_NAMESPACES)
+    with open("/proc/self/setgroups", "w") as stream:
+        stream.write("deny")
+    with open("/proc/self/uid_map", "w") as stream:
+        stream.write(f"{LEARNER_UID} {euid} 1\n")
+    with open("/proc/self/gid_map", "w") as stream:
+        stream.write(f"{LEARNER_GID} {egid} 1\n")
+
+
+def _unshare_mapped_by(pipes: IdMapPipes) -> None:
     try:
-        if os.read(go_fd, 1) == b"x":
-            with open(f"/proc/{pid}/uid_map", "w") as stream:
-                stream.write(f"0 {os.geteuid()} 1\n{LEARNER_UID} {NOBODY} 1\n")
-            with open(f"/proc/{pid}/gid_map", "w") as stream:
-                stream.write(f"0 {os.getegid()} 1\n{LEARNER_GID} {NOBODY} 1\n")
-            code = 0
-    finally:
-        os._exit(code)
-
-
-def _enter_namespaces(privileged: bool) -> None:
-    if not privileged:
-        euid, egid = os.geteuid(), os.getegid()
         _linux.unshare(_linux.ALL_NAMESPACES)
-        with open("/proc/self/setgroups", "w") as stream:
-            stream.write("deny")
-        with open("/proc/self/uid_map", "w") as stream:
-            stream.write(f"{LEARNER_UID} {euid} 1\n")
-        with open("/proc/self/gid_map", "w") as stream:
-            stream.write(f"{LEARNER_GID} {egid} 1\n")
-        return
-    go_read, go_write = os.pipe()
+        os.write(pipes.unshared, b"u")
+        if os.read(pipes.mapped, 1) != b"m":
+            raise OSError("the parent did not write the sandbox's uid/gid maps")
+    finally:
+        os.close(pipes.unshared)
+        os.close(pipes.mapped)
+
+
+def _unshare_mapped_by_helper() -> None:
+    # Without a privileged parent to ask (the cold path), a short-lived child maps for us.
+    unshared_read, unshared_write = os.pipe()
+    mapped_read, mapped_write = os.pipe()
     me = os.getpid()
     helper = os.fork()
     if helper == 0:
-        os.close(go_write)
-        _write_id_maps_for(me, go_read)
-    os.close(go_read)
+        code = 1
+        try:
+            os.close(unshared_write)
+            os.close(mapped_read)
+            if os.read(unshared_read, 1) == b"u":
+                write_id_maps(me)
+                os.write(mapped_write, b"m")
+                code = 0
+        finally:
+            os._exit(code)
+    os.close(unshared_read)
+    os.close(mapped_write)
     try:
-        _linux.unshare(_linux.ALL_NAMESPACES)
-        os.write(go_write, b"x")
+        _unshare_mapped_by(IdMapPipes(unshared=unshared_write, mapped=mapped_read))
     finally:
-        os.close(go_write)
-        _, status = os.waitpid(helper, 0)
-    if status != 0:
-        raise OSError("the uid/gid maps of the sandbox's user namespace could not be written")
+        os.waitpid(helper, 0)
 
 
-def _move_high(fds: ChildFds) -> ChildFds:
+def _enter_namespaces(privileged: bool, parent_maps: IdMapPipes | None) -> None:
+    if not privileged:
+        _map_own_ids()
+    elif parent_maps is not None:
+        _unshare_mapped_by(parent_maps)
+    else:
+        _unshare_mapped_by_helper()
+
+
+def _move_high(fds: ChildFds, keep_too: tuple[int, ...]) -> ChildFds:
     moved = ChildFds.from_list([fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
                                 for fd in fds.as_list()])
-    keep = set(moved.as_list())
+    keep = {*moved.as_list(), *keep_too}
     for entry in os.listdir("/proc/self/fd"):
         fd = int(entry)
         if fd > 2 and fd not in keep:
@@ -129,12 +159,13 @@ def _report(status_fd: int, record: dict[str, object]) -> None:
         os.write(status_fd, (json.dumps(record) + "\n").encode())
 
 
-def _monitor(fds: ChildFds, parent_pid: int) -> None:
+def _monitor(fds: ChildFds, parent_pid: int, parent_maps: IdMapPipes | None) -> None:
     _linux.prctl(_linux.PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent_pid:
         return
     os.setsid()
-    fds = _move_high(fds)
+    keep = () if parent_maps is None else (parent_maps.unshared, parent_maps.mapped)
+    fds = _move_high(fds, keep)
     null = os.open(os.devnull, os.O_RDWR)
     for target in (0, 1, 2):
         os.dup2(null, target)
@@ -144,10 +175,14 @@ def _monitor(fds: ChildFds, parent_pid: int) -> None:
     signal.signal(signal.SIGTERM, lambda *_: _kill_sandbox(_State))
     spec = SpawnSpec.from_fd(fds.spec)
     privileged = os.geteuid() == 0
+    if parent_maps is not None and not (privileged and spec.isolation is Isolation.NAMESPACES):
+        os.close(parent_maps.unshared)  # the parent reads EOF: no maps to write
+        os.close(parent_maps.mapped)
+        parent_maps = None
     scratch: str | None = None
     try:
         if spec.isolation is Isolation.NAMESPACES:
-            _enter_namespaces(privileged)
+            _enter_namespaces(privileged, parent_maps)
         else:
             _State.rlimits_only = True
             scratch = tempfile.mkdtemp(prefix="academy-sandbox-")
@@ -188,9 +223,14 @@ def _monitor(fds: ChildFds, parent_pid: int) -> None:
     os.close(alive_write)
 
 
-def run_monitor(fds: ChildFds, parent_pid: int) -> NoReturn:
-    """The monitor's whole life; never returns to the caller (the zygote's loop)."""
+def run_monitor(fds: ChildFds, parent_pid: int,
+                parent_maps: IdMapPipes | None = None) -> NoReturn:
+    """The monitor's whole life; never returns to the caller (the zygote's loop).
+
+    `parent_maps` is given when the parent is privileged and will write the id maps itself
+    (the zygote does, saving a fork per spawn); otherwise a helper process does it.
+    """
     try:
-        _monitor(fds, parent_pid)
+        _monitor(fds, parent_pid, parent_maps)
     finally:
         os._exit(0)

@@ -19,16 +19,20 @@ import gc
 import importlib
 import json
 import os
+import select
 import signal
 import socket
 import sys
 import threading
 
 from grader.sandbox import _linux
-from grader.sandbox._monitor import ChildFds, run_monitor
+from grader.sandbox._monitor import ChildFds, IdMapPipes, run_monitor, write_id_maps
 
 MAX_CONTROL_MESSAGE = 4096
 SPAWN_FDS = 5
+MAP_REQUEST_SECONDS = 5.0
+# Small modules every sandbox entry is likely to import, so no sandbox pays for them.
+ALWAYS_PRELOADED = ("grader.sandbox.channel", "grader.sandbox._probe")
 
 
 def _send(sock: socket.socket, message: dict[str, object], fds: list[int] | None = None) -> None:
@@ -36,7 +40,7 @@ def _send(sock: socket.socket, message: dict[str, object], fds: list[int] | None
 
 
 def _preload(modules: list[str]) -> None:
-    for module in modules:
+    for module in (*ALWAYS_PRELOADED, *modules):
         importlib.import_module(module)
     if threading.active_count() != 1:
         raise RuntimeError(f"preloading {modules} started threads; a zygote must stay "
@@ -57,15 +61,35 @@ def _serve(control: socket.socket) -> None:
                 os.close(fd)
             _send(control, {"error": "malformed spawn request"})
             continue
+        unshared_read, unshared_write = os.pipe()
+        mapped_read, mapped_write = os.pipe()
         pid = os.fork()
         if pid == 0:
             control.close()
-            run_monitor(ChildFds.from_list(fds), me)
+            os.close(unshared_read)
+            os.close(mapped_write)
+            run_monitor(ChildFds.from_list(fds), me,
+                        IdMapPipes(unshared=unshared_write, mapped=mapped_read))
         pidfd = os.pidfd_open(pid)
-        for fd in fds:
+        for fd in (*fds, unshared_write, mapped_read):
             os.close(fd)
         _send(control, {"pid": pid}, [pidfd])
         os.close(pidfd)
+        _map_ids_when_asked(pid, unshared_read, mapped_write)
+
+
+def _map_ids_when_asked(pid: int, unshared_read: int, mapped_write: int) -> None:
+    """Write the monitor's id maps once it has unshared (it closes the pipe if it won't)."""
+    try:
+        ready, _, _ = select.select([unshared_read], [], [], MAP_REQUEST_SECONDS)
+        if ready and os.read(unshared_read, 1) == b"u":
+            write_id_maps(pid)
+            os.write(mapped_write, b"m")
+    except OSError:
+        pass  # the monitor died or gave up; it reports that itself
+    finally:
+        os.close(unshared_read)
+        os.close(mapped_write)
 
 
 def main(argv: list[str]) -> None:
