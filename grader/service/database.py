@@ -29,11 +29,28 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _configure_sqlite)
-        # pysqlite's own transaction handling defers BEGIN and breaks atomic claims; take it
-        # over so every transaction starts with BEGIN IMMEDIATE (one writer at a time).
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        # pysqlite's own transaction handling is off (see _configure_sqlite); we BEGIN here.
+        # Writers ask for BEGIN IMMEDIATE (``writer(engine)``): they take the write lock up
+        # front, so a read-then-write transaction waits its turn instead of failing with
+        # SQLITE_BUSY halfway. Readers use a plain deferred BEGIN and never block writers (WAL).
+        event.listen(engine, "begin", _begin_sqlite)
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _begin_sqlite(conn: Any) -> None:
+    immediate = conn.get_execution_options().get(_IMMEDIATE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+_IMMEDIATE = "academy_sqlite_immediate"
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine, for transactions that write (BEGIN IMMEDIATE on SQLite)."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    return engine.execution_options(**{_IMMEDIATE: True})
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -51,9 +68,12 @@ def is_postgres(engine: Engine) -> bool:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session whose transaction commits on success and rolls back on error."""
-    with Session(engine, expire_on_commit=False) as session:
+def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+    """A session whose transaction commits on success and rolls back on error.
+
+    ``write=False`` for read-only work: on SQLite it then does not queue behind writers.
+    """
+    with Session(writer(engine) if write else engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

@@ -1,8 +1,9 @@
 """FastAPI dependencies shared by the JSON API and the HTML pages.
 
 - ``get_services`` / ``ServicesDep``   the process's ``grader.service.runtime.Services``
-- ``get_session`` / ``SessionDep``     a database session per request, committed after the
-                                       endpoint returns (rolled back if it raises)
+- ``get_session`` / ``SessionDep``     a database session per request, committed when the
+                                       endpoint returns, before the response is sent (rolled
+                                       back if it raises)
 - ``current_user`` / ``CurrentUser``   the caller: ``Authorization: Bearer <token>`` first,
                                        then any resolver registered on
                                        ``app.state.user_resolvers`` (the pages register the
@@ -38,12 +39,16 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_session(services: ServicesDep) -> Iterator[Session]:
-    with session_scope(services.engine) as session:
+def get_session(request: Request, services: ServicesDep) -> Iterator[Session]:
+    # GETs are read-only: on SQLite they then never wait for the write lock.
+    write = request.method not in ("GET", "HEAD", "OPTIONS")
+    with session_scope(services.engine, write=write) as session:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit and release the connection before the response is sent, so a
+# client never sees success before the commit, and a long SSE stream holds no connection.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def _bearer(request: Request) -> str | None:

@@ -69,7 +69,8 @@ class EmbeddedWorker:
     def stop(self) -> None:
         self._stopping.set()
 
-    async def run(self) -> None:
+    async def run(self, *, until_idle: bool = False) -> None:
+        """Grade until stopped; with ``until_idle``, return once nothing is left to claim."""
         grader = build_grader(self.settings.grader, self.settings.exercises_dir)
         await grader.start()
         slots = asyncio.Semaphore(max(1, self.settings.worker_concurrency))
@@ -82,6 +83,11 @@ class EmbeddedWorker:
                 claim = await asyncio.to_thread(self._claim)
                 if claim is None:
                     slots.release()
+                    if until_idle:
+                        if not self._tasks:
+                            break
+                        await asyncio.wait(set(self._tasks), return_when=asyncio.FIRST_COMPLETED)
+                        continue
                     await self._idle()
                     continue
                 task = asyncio.create_task(

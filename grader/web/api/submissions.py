@@ -15,6 +15,7 @@ from fastapi.responses import StreamingResponse
 from sqlmodel import Session, col, select
 
 from grader.service import submissions as domain
+from grader.service.database import session_scope
 from grader.service.errors import InvalidSubmission, NotFound, SubmissionTooLarge
 from grader.service.models import Exercise, Submission, SubmissionStatus, User
 from grader.service.progress import can_view_user
@@ -73,6 +74,7 @@ async def upload_submission(
     exercise_id: Annotated[str, Form(min_length=1, max_length=128)],
     file: Annotated[UploadFile, File(description="The learner's .py file or notebook (.ipynb)")],
     user: TokenUser,
+    session: SessionDep,
     services: ServicesDep,
 ) -> SubmissionAccepted:
     """Accept one uploaded .py file or .ipynb notebook (exercise cells found by metadata)."""
@@ -83,12 +85,11 @@ async def upload_submission(
     name = file.filename or ""
 
     def store() -> SubmissionAccepted:
-        with services.session() as session:
-            exercise = session.get(Exercise, exercise_id)
-            if exercise is None or not exercise.active:
-                raise NotFound(f"unknown exercise {exercise_id!r}; GET /api/exercises lists them")
-            files = _files_from_upload(services, exercise, name, raw)
-            return _accepted(submit(services, session, user, exercise_id, files, "upload"))
+        exercise = session.get(Exercise, exercise_id)
+        if exercise is None or not exercise.active:
+            raise NotFound(f"unknown exercise {exercise_id!r}; GET /api/exercises lists them")
+        files = _files_from_upload(services, exercise, name, raw)
+        return _accepted(submit(services, session, user, exercise_id, files, "upload"))
 
     return await asyncio.to_thread(store)
 
@@ -136,7 +137,7 @@ def _extract_from_notebook(services: Services, exercise_id: str, text: str) -> d
 
 
 def _load(services: Services, viewer: User, submission_id: int) -> SubmissionOut:
-    with services.session() as session:
+    with session_scope(services.engine, write=False) as session:
         submission = domain.get_visible_submission(session, viewer, submission_id)
         return SubmissionOut.of(submission, domain.result_of(session, submission_id))
 
