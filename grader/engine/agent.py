@@ -11,7 +11,8 @@ trusted runner, one JSON frame each (4-byte big-endian length + UTF-8 JSON objec
     {"id": n, "op": "describe", "target": ref_id}               -> description
     {"id": n, "op": "release",  "ids": [ref_id, ...]}           -> null
     {"id": n, "op": "reset"}    a fresh event loop for the next test (the old one's tasks are
-                                cancelled, its references dropped; modules stay imported)
+                                cancelled, its references dropped except "stable" ones:
+                                modules, classes and functions, which stay valid)
     {"id": n, "op": "bye"}      answer, then return
 
 Answers are {"id": n, "ok": true, "value": v} or {"id": n, "ok": false, "error": {...}} with
@@ -29,6 +30,7 @@ import asyncio
 import importlib
 import inspect
 import json
+import logging
 import os
 import socket
 import struct
@@ -92,10 +94,15 @@ class Agent:
         for task in tasks:
             task.cancel()
         if tasks:
+            # Processes ended by the end of a test would log their exit signals; that is the
+            # grader's doing, not the learner's, so it stays out of the captured output.
+            logging.disable(logging.CRITICAL)
             try:
                 loop.run_until_complete(asyncio.wait(tasks, timeout=_TEARDOWN_SECONDS))
             except BaseException:  # whatever the learner's tasks do on cancel
                 pass
+            finally:
+                logging.disable(logging.NOTSET)
         loop.close()
         for ref_id in [ref_id for ref_id in self.objects if ref_id not in self.pinned]:
             self._forget(ref_id)
@@ -222,8 +229,6 @@ class Agent:
 
     def _import(self, names: list[str]) -> Any:
         modules = {str(name): importlib.import_module(str(name)) for name in names}
-        for module in modules.values():
-            self.pinned.add(self._ref(module)["id"])
         return self._encode(modules)
 
     # -- references --------------------------------------------------------------------------
@@ -248,7 +253,9 @@ class Agent:
             self.next_id += 1
             self.objects[ref_id] = obj
             self.ids_by_identity[id(obj)] = ref_id
-        return {"t": "ref", "id": ref_id, **self._describe(obj)}
+            if _is_stable(obj):
+                self.pinned.add(ref_id)
+        return {"t": "ref", "id": ref_id, "stable": ref_id in self.pinned, **self._describe(obj)}
 
     def _describe(self, obj: Any) -> dict[str, Any]:
         try:
@@ -301,6 +308,12 @@ class Agent:
             "message": message,
             "reason": reason,
         }
+
+
+def _is_stable(obj: Any) -> bool:
+    """Modules, classes and plain functions live as long as the learner's modules do: their
+    references survive `reset`, so the runner may cache them across tests."""
+    return inspect.ismodule(obj) or inspect.isclass(obj) or inspect.isfunction(obj)
 
 
 def serve(channel_fd: int) -> None:

@@ -5,12 +5,17 @@ then run every test case in turn in the trusted runner. Before each case the san
 fresh event loop (`reset`); a case that timed out or lost the sandbox gets the sandbox
 replaced, so one hang costs one test, not the submission. Everything is bounded by the
 exercise's wall-clock budget; tests left when it runs out are `timeout`.
+
+The grading of one submission runs in a worker thread that talks to the sandbox's socket
+directly (see `proxy.Session`); only starting and stopping sandboxes goes through the
+caller's event loop, where the launcher lives.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import os
+import socket
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -35,9 +40,8 @@ _RESET_SECONDS = 1.0
 _BYE_SECONDS = 0.2
 _OUTPUT_CHARS = 64 * 1024
 
-# Test cases block their thread while they wait on the sandbox; a small shared pool is
-# enough (one thread per concurrently graded submission).
-_EXECUTOR = ThreadPoolExecutor(max_workers=16, thread_name_prefix="academy-test")
+# One thread per submission being graded: it blocks on the sandbox's socket while it waits.
+_EXECUTOR = ThreadPoolExecutor(max_workers=32, thread_name_prefix="academy-grade")
 
 
 class SandboxedProcessLike(Protocol):
@@ -64,16 +68,17 @@ async def grade(
     Raises `GraderFailure` only when the grader itself cannot work; anything the learner's
     code does is a verdict.
     """
-    if launcher is not None:
-        return await _Grading(exercise, files, launcher).run()
-    from grader.sandbox import SandboxLauncher
+    if launcher is None:
+        from grader.sandbox import SandboxLauncher
 
-    own = SandboxLauncher()
-    await own.start()
-    try:
-        return await _Grading(exercise, files, own).run()
-    finally:
-        await own.close()
+        own = SandboxLauncher()
+        await own.start()
+        try:
+            return await grade(exercise, files, launcher=own)
+        finally:
+            await own.close()
+    grading = _Grading(exercise, files, launcher, asyncio.get_running_loop())
+    return await grading.loop.run_in_executor(_EXECUTOR, grading.run)
 
 
 def sandbox_limits(exercise: Exercise, wall_seconds: float) -> Any:
@@ -86,6 +91,22 @@ def sandbox_limits(exercise: Exercise, wall_seconds: float) -> Any:
         memory_bytes=limits.memory_mb * 2**20,
         output_bytes=limits.output_kb * 1024,
     )
+
+
+def _take_socket(channel: Any) -> socket.socket:
+    """The channel's socket, for this engine's own I/O (see `proxy.Session`).
+
+    The sandbox hands over an asyncio `Channel`; the engine reads and writes the same
+    connection without a second event loop in the way. Reading is paused on the channel's
+    transport first (nothing has been sent yet, so nothing is buffered there), then the
+    socket is duplicated; the channel itself is only closed afterwards.
+    """
+    writer = getattr(channel, "_writer", None)
+    if writer is None:
+        raise GraderFailure("the sandbox's channel does not expose its connection")
+    writer.transport.pause_reading()
+    raw = writer.get_extra_info("socket")
+    return socket.socket(fileno=os.dup(raw.fileno()))
 
 
 @dataclass
@@ -102,11 +123,17 @@ class _LoadFailed(Exception):
 
 
 class _Grading:
-    def __init__(self, exercise: Exercise, files: Mapping[str, str], launcher: LauncherLike):
+    def __init__(
+        self,
+        exercise: Exercise,
+        files: Mapping[str, str],
+        launcher: LauncherLike,
+        loop: asyncio.AbstractEventLoop,
+    ):
         self.exercise = exercise
         self.files = {name: source.encode("utf-8") for name, source in files.items()}
         self.launcher = launcher
-        self.loop = asyncio.get_running_loop()
+        self.loop = loop
         self.started = time.monotonic()
         self.deadline = self.started + exercise.limits.wall_seconds
         self.isolation = "unknown"
@@ -117,9 +144,12 @@ class _Grading:
     def remaining(self) -> float:
         return max(0.0, self.deadline - time.monotonic())
 
-    async def run(self) -> GradingResult:
+    def _on_loop(self, coroutine: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def run(self) -> GradingResult:
         try:
-            sandbox = await self._start_sandbox()
+            sandbox: _Sandbox | None = self._start_sandbox()
         except _LoadFailed as failure:
             return self._result(failure.status, [], prepared=time.monotonic(), message=str(failure))
         prepared = time.monotonic()
@@ -130,114 +160,115 @@ class _Grading:
                 if self.remaining() <= 0:
                     results.extend(_not_run(cases[index:], "the submission's time ran out"))
                     break
-                if sandbox is None or sandbox.session.broken is not None:
-                    if sandbox is not None:
-                        await self._stop(sandbox)
+                if sandbox is not None and not sandbox.fresh and not self._reset(sandbox):
+                    self._stop(sandbox)
+                    sandbox = None
+                if sandbox is None:
                     try:
-                        sandbox = await self._start_sandbox()
+                        sandbox = self._start_sandbox()
                     except _LoadFailed as failure:
-                        sandbox = None
-                        results.append(_not_run([case], str(failure), failure.status)[0])
-                        continue
-                if not sandbox.fresh and not await self._reset(sandbox):
-                    await self._stop(sandbox)
-                    try:
-                        sandbox = await self._start_sandbox()
-                    except _LoadFailed as failure:
-                        sandbox = None
                         results.append(_not_run([case], str(failure), failure.status)[0])
                         continue
                 sandbox.fresh = False
-                result, healthy = await self._run_case(case, sandbox.session)
+                result, healthy = self._run_case(case, sandbox.session)
                 results.append(result)
                 if not healthy:
-                    await self._stop(sandbox)
+                    self._stop(sandbox)
                     sandbox = None
         finally:
             if sandbox is not None:
-                await self._stop(sandbox, polite=True)
+                self._stop(sandbox, polite=True)
         return self._result(None, results, prepared=prepared)
 
     # -- sandboxes ----------------------------------------------------------------------------
 
-    async def _start_sandbox(self) -> _Sandbox:
+    def _start_sandbox(self) -> _Sandbox:
         from grader.sandbox import SandboxError, SubmissionFilesError
 
         budget = self.remaining()
         if budget <= 0:
             raise _LoadFailed(Status.TIMEOUT, "the submission's time ran out")
         try:
-            process = await self.launcher.spawn(
-                self.files, sandbox_limits(self.exercise, budget + 1.0)
-            )
+            process = self._on_loop(self._spawn(budget))
         except SubmissionFilesError as error:
             message = f"the submission's files were refused: {error}"
             raise _LoadFailed(Status.ERROR, message) from None
         except SandboxError as error:
             raise GraderFailure(f"the sandbox could not be started: {error}") from error
         self.isolation = str(getattr(process.isolation, "value", process.isolation))
-        session = Session(process.channel, self.loop)
-        session.start()
-        sandbox = _Sandbox(process, session)
+        sandbox = _Sandbox(process, Session(_take_socket(process.channel)))
         timeout = min(self.exercise.limits.test_seconds, budget)
         try:
-            answer = await asyncio.wait_for(
-                session.request("import", {"modules": list(self.exercise.modules)}), timeout
+            answer = sandbox.session.request(
+                "import", {"modules": list(self.exercise.modules)}, timeout
             )
         except TimeoutError:
-            await self._stop(sandbox)
+            self._stop(sandbox)
             raise _LoadFailed(
                 Status.TIMEOUT, f"importing your code did not finish within {timeout:g} s"
             ) from None
         except SandboxUnavailable:
-            exit_info = await self._stop(sandbox)
+            exit_info = self._stop(sandbox)
             raise _LoadFailed(
                 Status.ERROR, f"your code ended the sandbox while it was imported ({exit_info})"
             ) from None
-        failure = self._import_failure(session, answer)
+        failure = self._import_failure(sandbox.session, answer)
         if failure is not None:
-            await self._stop(sandbox)
+            self._stop(sandbox)
             raise _LoadFailed(Status.ERROR, failure)
         return sandbox
+
+    async def _spawn(self, budget: float) -> SandboxedProcessLike:
+        return await self.launcher.spawn(self.files, sandbox_limits(self.exercise, budget + 1.0))
 
     def _import_failure(self, session: Session, answer: dict[str, Any]) -> str | None:
         if not answer["ok"]:
             error = to_trusted_exception(answer["error"], lambda _: None)
             kind = getattr(error, "remote_type", type(error).__name__)
             return f"importing your code raised {kind}: {error}"
-        value = answer["value"]
         try:
-            modules = session.decode(value)
+            modules = session.decode(answer["value"])
         except Exception:
             modules = None
         if not isinstance(modules, dict) or set(modules) != set(self.exercise.modules) or not all(
             isinstance(ref, RemoteRef) for ref in modules.values()
         ):
-            session.broken = "the sandbox answered the import with something else"
             return "the sandbox answered the import with something unexpected"
         session.modules = modules
         return None
 
-    async def _reset(self, sandbox: _Sandbox) -> bool:
+    def _reset(self, sandbox: _Sandbox) -> bool:
         try:
-            answer = await asyncio.wait_for(
-                sandbox.session.request("reset", {}), min(_RESET_SECONDS, self.remaining())
-            )
+            answer = sandbox.session.request("reset", {}, min(_RESET_SECONDS, self.remaining()))
         except (TimeoutError, SandboxUnavailable):
             return False
         return answer.get("ok") is True
 
-    async def _stop(self, sandbox: _Sandbox, *, polite: bool = False) -> str:
+    def _stop(self, sandbox: _Sandbox, *, polite: bool = False) -> str:
         if polite and sandbox.session.broken is None:
-            with contextlib.suppress(Exception, SandboxUnavailable):
-                await asyncio.wait_for(sandbox.session.request("bye", {}), _BYE_SECONDS)
-        await sandbox.session.close()
+            try:
+                sandbox.session.request("bye", {}, _BYE_SECONDS)
+            except (TimeoutError, SandboxUnavailable):
+                pass
+        sandbox.session.close()
         try:
-            exit_status = await sandbox.process.kill()
+            exit_status = self._on_loop(self._kill(sandbox.process))
         except Exception as error:
             return f"the sandbox could not be stopped cleanly: {error}"
         self._collect_output(exit_status)
         return _describe_exit(exit_status)
+
+    @staticmethod
+    async def _kill(process: SandboxedProcessLike) -> Any:
+        try:
+            return await process.kill()
+        finally:
+            close = getattr(process.channel, "close", None)
+            if close is not None:
+                try:
+                    await close()
+                except Exception:
+                    pass
 
     def _collect_output(self, exit_status: Any) -> None:
         self.stdout.append(bytes(getattr(exit_status, "stdout", b"")).decode("utf-8", "replace"))
@@ -249,10 +280,10 @@ class _Grading:
 
     # -- cases --------------------------------------------------------------------------------
 
-    async def _run_case(self, case: TestCase, session: Session) -> tuple[TestResult, bool]:
+    def _run_case(self, case: TestCase, session: Session) -> tuple[TestResult, bool]:
         timeout = min(case.timeout or self.exercise.limits.test_seconds, self.remaining())
         context = TestContext(session, time.monotonic() + timeout, timeout)
-        result = await self.loop.run_in_executor(_EXECUTOR, run_case, case, context)
+        result = run_case(case, context)
         healthy = context.failure is None and session.broken is None
         return result, healthy
 
@@ -268,7 +299,6 @@ class _Grading:
     ) -> GradingResult:
         finished = time.monotonic()
         score = sum(test.points for test in tests)
-        max_score = self.exercise.max_score
         if load_status is not None:
             status = load_status
         elif any(test.status is Status.TIMEOUT for test in tests):
@@ -283,7 +313,7 @@ class _Grading:
             exercise=self.exercise.id,
             status=status,
             score=round(score, 6),
-            max_score=round(max_score, 6),
+            max_score=round(self.exercise.max_score, 6),
             tests=tuple(tests),
             timings=Timings(
                 prepare_ms=(prepared - self.started) * 1000,
@@ -296,7 +326,9 @@ class _Grading:
         )
 
 
-def _not_run(cases: Sequence[TestCase], why: str, status: Status = Status.TIMEOUT):
+def _not_run(
+    cases: Sequence[TestCase], why: str, status: Status = Status.TIMEOUT
+) -> list[TestResult]:
     return [
         TestResult(
             name=case.name, task=case.task, visibility=case.visibility, status=status,

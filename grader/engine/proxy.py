@@ -16,9 +16,9 @@ sends one request and waits for its answer, bounded by the test's deadline:
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextvars
-import threading
+import select
+import socket
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +30,8 @@ from grader.engine.remote_errors import (
     TestTimedOut,
     to_trusted_exception,
 )
+from grader.sandbox import ChannelError
+from grader.sandbox.channel import decode_body, encode_frame, frame_length
 
 
 @dataclass
@@ -74,54 +76,126 @@ def _require_context() -> TestContext:
 
 
 class Session:
-    """One sandboxed process seen from the grader: numbered requests, validated answers."""
+    """One sandboxed process seen from the grader: numbered requests, validated answers.
 
-    def __init__(self, channel: Any, loop: asyncio.AbstractEventLoop):
-        self.channel = channel
-        self.loop = loop
-        self.loop_thread = threading.get_ident()
+    A session is driven from one thread at a time (the thread grading the submission), which
+    does its own socket I/O: a blocking request waits in `select`, an async request waits on
+    a future of the running test's event loop, which reads the socket when it is readable.
+    No other thread or event loop is involved, so a round trip costs a socket round trip.
+    Answers to requests that timed out are recognised and dropped; any other unexpected or
+    malformed frame breaks the session, and every waiting request fails.
+    """
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        sock.setblocking(False)
         self.broken: str | None = None
         self.modules: dict[str, RemoteRef] = {}
-        self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        # Modules, classes and functions by (owner, name): stable for the sandbox's life, so
+        # `stack.Stack.push` costs one round trip per submission instead of one per use.
+        self.attributes: dict[tuple[int, str], RemoteRef] = {}
+        self._buffer = bytearray()
+        self._waiting: dict[int, asyncio.Future[dict[str, Any]] | None] = {}
+        self._answers: dict[int, dict[str, Any]] = {}
         self._abandoned: set[int] = set()
         self._next_id = 1
-        self._reader: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
-    def start(self) -> None:
-        self._reader = self.loop.create_task(self._read_answers())
+    # -- requests ----------------------------------------------------------------------------
 
-    async def close(self) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-            try:
-                await self._reader
-            except (asyncio.CancelledError, Exception):
-                pass
-        self._break("the session was closed")
-
-    def _break(self, reason: str) -> None:
-        if self.broken is None:
-            self.broken = reason
-        for future in self._pending.values():
-            if not future.done():
-                future.set_exception(SandboxUnavailable(self.broken))
-        self._pending.clear()
-
-    async def _read_answers(self) -> None:
+    def request(self, op: str, fields: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Send a request and block until its answer; TimeoutError when `timeout` passes."""
+        request_id = self._send(op, fields)
+        self._waiting[request_id] = None
+        deadline = time.monotonic() + timeout
         try:
-            while True:
-                message = await self.channel.recv()
-                self._accept(message)
-        except asyncio.CancelledError:
-            raise
-        except ProtocolError as error:
-            self._break(f"the sandbox broke the protocol: {error}")
-        except Exception as error:  # ChannelClosed, ChannelError and anything unexpected
-            self._break(f"the sandbox stopped answering ({type(error).__name__}: {error})")
+            while request_id not in self._answers:
+                if self.broken is not None:
+                    raise SandboxUnavailable(self.broken)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self._abandoned.add(request_id)
+                    raise TimeoutError(f"no answer to {op} within {timeout:g} s")
+                readable, _, _ = select.select([self.sock], [], [], remaining)
+                if readable:
+                    self._read_available()
+            return self._answers.pop(request_id)
+        finally:
+            self._waiting.pop(request_id, None)
 
-    def _accept(self, message: Any) -> None:
-        if type(message) is not dict:
-            raise ProtocolError("an answer must be a JSON object")
+    async def request_async(self, op: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Send a request and wait for its answer on the running event loop."""
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            self._loop = loop
+            loop.add_reader(self.sock.fileno(), self._read_available)
+        future: asyncio.Future[dict[str, Any]] = loop.create_future()
+        request_id = self._send(op, fields)
+        self._waiting[request_id] = future
+        try:
+            return await future
+        except asyncio.CancelledError:
+            self._abandoned.add(request_id)
+            raise
+        finally:
+            self._waiting.pop(request_id, None)
+
+    def detach_loop(self) -> None:
+        """Stop reading on the current test's event loop (call before it closes)."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.remove_reader(self.sock.fileno())
+        self._loop = None
+
+    def close(self) -> None:
+        self.detach_loop()
+        self._break("the session was closed")
+        self.sock.close()
+
+    # -- frames ------------------------------------------------------------------------------
+
+    def _send(self, op: str, fields: dict[str, Any]) -> int:
+        if self.broken is not None:
+            raise SandboxUnavailable(self.broken)
+        request_id = self._next_id
+        self._next_id += 1
+        data = memoryview(encode_frame({"id": request_id, "op": op, **fields}))
+        try:
+            while data:
+                try:
+                    sent = self.sock.send(data)
+                except BlockingIOError:
+                    select.select([], [self.sock], [], _SEND_SECONDS)
+                    continue
+                data = data[sent:]
+        except OSError as error:
+            self._break(f"the sandbox stopped answering ({error})")
+            raise SandboxUnavailable(self.broken) from None
+        return request_id
+
+    def _read_available(self) -> None:
+        try:
+            chunk = self.sock.recv(1 << 16)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as error:
+            self._break(f"the sandbox stopped answering ({error})")
+            return
+        if not chunk:
+            self._break("the sandbox closed the channel")
+            return
+        self._buffer += chunk
+        try:
+            while len(self._buffer) >= 4:
+                length = frame_length(bytes(self._buffer[:4]))
+                if len(self._buffer) < 4 + length:
+                    break
+                body = bytes(self._buffer[4 : 4 + length])
+                del self._buffer[: 4 + length]
+                self._accept(decode_body(body))
+        except (ChannelError, ProtocolError) as error:
+            self._break(f"the sandbox broke the protocol: {error}")
+
+    def _accept(self, message: dict[str, Any]) -> None:
         request_id, ok = message.get("id"), message.get("ok")
         if type(request_id) is not int or type(ok) is not bool:
             raise ProtocolError("an answer needs an integer id and a boolean ok")
@@ -129,35 +203,24 @@ class Session:
             raise ProtocolError("a successful answer needs a value")
         if not ok and type(message.get("error")) is not dict:
             raise ProtocolError("a failed answer needs an error object")
-        future = self._pending.pop(request_id, None)
-        if future is None:
-            if request_id in self._abandoned:
-                self._abandoned.discard(request_id)  # a late answer to a test that timed out
-                return
-            raise ProtocolError(f"an answer to request {request_id}, which was not asked")
-        if not future.done():
-            future.set_result(message)
+        if request_id in self._waiting and request_id not in self._answers:
+            future = self._waiting[request_id]
+            if future is None:
+                self._answers[request_id] = message
+            elif not future.done():
+                future.set_result(message)
+            return
+        if request_id in self._abandoned:
+            self._abandoned.discard(request_id)  # a late answer to a request that timed out
+            return
+        raise ProtocolError(f"an answer to request {request_id}, which was not asked")
 
-    async def request(self, op: str, fields: dict[str, Any]) -> dict[str, Any]:
-        """Send one request and wait for its answer (on the session's own loop)."""
-        if self.broken is not None:
-            raise SandboxUnavailable(self.broken)
-        request_id = self._next_id
-        self._next_id += 1
-        future: asyncio.Future[dict[str, Any]] = self.loop.create_future()
-        self._pending[request_id] = future
-        try:
-            await self.channel.send({"id": request_id, "op": op, **fields})
-            return await future
-        except asyncio.CancelledError:
-            if self._pending.pop(request_id, None) is not None:
-                self._abandoned.add(request_id)
-            raise
-        except (SandboxUnavailable, ProtocolError):
-            raise
-        except Exception as error:  # the channel failed while sending
-            self._break(f"the sandbox stopped answering ({type(error).__name__}: {error})")
-            raise SandboxUnavailable(self.broken) from None
+    def _break(self, reason: str) -> None:
+        if self.broken is None:
+            self.broken = reason
+        for future in self._waiting.values():
+            if future is not None and not future.done():
+                future.set_exception(SandboxUnavailable(self.broken))
 
     # -- values ------------------------------------------------------------------------------
 
@@ -178,6 +241,7 @@ class Session:
             type_name if isinstance(type_name, str) else "object",
             text if isinstance(text, str) else "",
             description.get("async") is True,
+            description.get("stable") is True,
         )
 
     def encode(self, value: Any) -> Any:
@@ -208,18 +272,15 @@ class Session:
 
 
 _KINDS = frozenset({"module", "class", "function", "awaitable", "object"})
+_SEND_SECONDS = 1.0
 
 
 def _send_blocking(op: str, fields: dict[str, Any]) -> Any:
     context = _require_context()
     session = context.session
-    if threading.get_ident() == session.loop_thread:
-        raise RuntimeError("a blocking remote call was made on the grader's event loop thread")
-    future = asyncio.run_coroutine_threadsafe(session.request(op, fields), session.loop)
     try:
-        answer = future.result(timeout=context.remaining())
-    except concurrent.futures.TimeoutError:
-        future.cancel()
+        answer = session.request(op, fields, context.remaining())
+    except TimeoutError:
         raise context.fail(TestTimedOut(f"timed out after {context.timeout:g} s")) from None
     except SandboxUnavailable as error:
         raise context.fail(error) from None
@@ -229,9 +290,9 @@ def _send_blocking(op: str, fields: dict[str, Any]) -> Any:
 async def _send_async(op: str, fields: dict[str, Any]) -> Any:
     context = _require_context()
     session = context.session
-    future = asyncio.run_coroutine_threadsafe(session.request(op, fields), session.loop)
     try:
-        answer = await asyncio.wait_for(asyncio.wrap_future(future), context.remaining())
+        async with asyncio.timeout(context.remaining()):
+            answer = await session.request_async(op, fields)
     except TimeoutError:
         raise context.fail(TestTimedOut(f"timed out after {context.timeout:g} s")) from None
     except SandboxUnavailable as error:
@@ -242,10 +303,19 @@ async def _send_async(op: str, fields: dict[str, Any]) -> Any:
 class RemoteRef:
     """An object living in the sandbox. Equal only to itself; never truthy by remote code."""
 
-    __slots__ = ("__weakref__", "_async", "_id", "_kind", "_repr", "_session", "_type")
+    __slots__ = (
+        "__weakref__", "_async", "_id", "_kind", "_repr", "_session", "_stable", "_type",
+    )
 
     def __init__(
-        self, session: Session, ref_id: int, kind: str, type_name: str, text: str, is_async: bool
+        self,
+        session: Session,
+        ref_id: int,
+        kind: str,
+        type_name: str,
+        text: str,
+        is_async: bool,
+        stable: bool = False,
     ):
         self._session = session
         self._id = ref_id
@@ -253,9 +323,16 @@ class RemoteRef:
         self._type = type_name
         self._repr = text
         self._async = is_async
+        self._stable = stable
 
     def _getattr(self, name: str) -> Any:
-        return _send_blocking("getattr", {"target": self._id, "name": name})
+        cache = self._session.attributes
+        value = cache.get((self._id, name))
+        if value is None:
+            value = _send_blocking("getattr", {"target": self._id, "name": name})
+            if isinstance(value, RemoteRef) and value._stable and self._stable:
+                cache[(self._id, name)] = value
+        return value
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") and name.endswith("__"):

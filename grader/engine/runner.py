@@ -85,6 +85,7 @@ async def _run_with_fixtures(case: TestCase, context: TestContext) -> BaseExcept
             await teardown()
         except BaseException as raised:  # a failing teardown fails the test
             error = error or raised
+    context.session.detach_loop()
     return error
 
 
