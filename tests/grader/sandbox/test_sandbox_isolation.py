@@ -8,9 +8,9 @@ import socket
 from pathlib import Path
 
 import pytest
+from sandbox_support import FAST, assert_still_serves, module, pid_namespace_members, run
 
 from grader.sandbox import Isolation, Limits, SubmissionFilesError
-from sandbox_support import FAST, assert_still_serves, module, pid_namespace_members, run
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

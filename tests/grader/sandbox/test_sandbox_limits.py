@@ -5,10 +5,9 @@ from __future__ import annotations
 import signal
 
 import pytest
+from sandbox_support import assert_still_serves, pid_namespace_members, run
 
 from grader.sandbox import Limits
-
-from sandbox_support import assert_still_serves, pid_namespace_members, run
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -1,0 +1,69 @@
+"""Nothing outlives the grader: killing it takes its zygote and every sandbox with it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+import textwrap
+
+from sandbox_support import pid_namespace_members
+
+_GRADER = textwrap.dedent("""
+    import asyncio, json, sys
+    from grader.sandbox import Limits, SandboxLauncher
+    SLEEPER = b'''
+    import os, time
+    from grader.sandbox.channel import SyncChannel
+    def main(fd):
+        if os.fork() == 0:
+            time.sleep(10**6)
+        SyncChannel.from_fd(fd).send({"ns": os.readlink("/proc/self/ns/pid")})
+        time.sleep(10**6)
+    '''
+    async def main():
+        launcher = SandboxLauncher(preload=())
+        await launcher.start()
+        process = await launcher.spawn({"sleeper.py": SLEEPER}, Limits(wall_seconds=60),
+                                       "sleeper:main")
+        frame = await process.channel.recv(timeout=10)
+        print(json.dumps({"zygote": launcher.zygote_pid, **frame}), flush=True)
+        await asyncio.sleep(10**6)
+    asyncio.run(main())
+""")
+
+
+async def _exited(pid: int) -> None:
+    pidfd = os.pidfd_open(pid)
+    loop = asyncio.get_running_loop()
+    gone = loop.create_future()
+    loop.add_reader(pidfd, lambda: gone.done() or gone.set_result(None))
+    try:
+        await asyncio.wait_for(gone, 5)
+    finally:
+        loop.remove_reader(pidfd)
+        os.close(pidfd)
+
+
+async def test_killing_the_grader_kills_its_zygote_and_sandboxes():
+    grader = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _GRADER, stdout=asyncio.subprocess.PIPE)
+    assert grader.stdout is not None
+    started = json.loads(await asyncio.wait_for(grader.stdout.readline(), 30))
+    sandboxed = pid_namespace_members(started["ns"])
+    assert len(sandboxed) == 2  # the entry and its child
+    watched = [started["zygote"], *sandboxed]
+    waits = [asyncio.ensure_future(_exited(pid)) for pid in watched]
+    await asyncio.sleep(0)  # pidfds opened while the processes still exist
+    grader.send_signal(signal.SIGKILL)
+    await grader.wait()
+    await asyncio.gather(*waits)
+    # Dead but not yet reaped (the reaper died too) they linger as zombies for a moment; the
+    # kernel offers no event for "reaped", so look until they are gone.
+    for _ in range(200):
+        if not pid_namespace_members(started["ns"]):
+            break
+        await asyncio.sleep(0.01)
+    assert pid_namespace_members(started["ns"]) == []
