@@ -22,6 +22,11 @@ app.add_typer(bench_app, name="bench")
 
 _COMMAND_MODULES: tuple[str, ...] = (
     # Each helper adds its module here, e.g. "grader.cli.grade".
+    "grader.cli.serve",
+    "grader.cli.submit",
+    "grader.cli.worker",
+    "grader.cli.users",
+    "grader.cli.db",
 )
 
 
