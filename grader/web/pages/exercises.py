@@ -189,12 +189,13 @@ async def check_exercise(
     request: Request,
     exercise_id: str,
     user: PageUser,
-    db: SessionDep,
     _: CsrfChecked,
     code: Annotated[str, Form()] = "",
     scope: Annotated[str, Form()] = "lesson",
 ) -> HTMLResponse:
-    exercise = visible_exercise(db, exercise_id)
+    # No request-long database session: the kernel may take seconds (see session.page_user).
+    with request.app.state.services.session() as db:
+        exercise = visible_exercise(db, exercise_id)
     try:
         payload = await run_in_kernel(request, kernel_key(user, exercise, scope), exercise.id, code)
     except KernelBridgeError:

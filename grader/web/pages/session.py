@@ -16,7 +16,6 @@ from starlette.requests import HTTPConnection
 
 from grader.service.models import Role, User
 from grader.web.csrf import BrowserSession, SessionCodec, verify_csrf
-from grader.web.deps import SessionDep
 from grader.web.pages.errors import PageError, SignInRequired
 
 
@@ -61,9 +60,15 @@ def cookie_user_resolver(request: Request, db: Session) -> User | None:
     return user_of_connection(request, db)
 
 
-def page_user(request: Request, db: SessionDep) -> User:
+def page_user(request: Request) -> User:
+    """The signed-in user, read in a short session of its own.
+
+    Not ``SessionDep``: on SQLite a transaction holds the write lock, and some page requests
+    wait on a kernel for seconds; holding a transaction that long would stall the workers.
+    """
     browser_session(request)
-    user = user_of_connection(request, db)
+    with request.app.state.services.session() as db:
+        user = user_of_connection(request, db)
     if user is None:
         query = f"?{request.url.query}" if request.url.query else ""
         raise SignInRequired(request.url.path + query)
