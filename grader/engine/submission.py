@@ -95,3 +95,17 @@ def _cell_code(source: str | list[str]) -> str:
     # IPython magics and shell escapes mean nothing in a module; drop those lines.
     lines = [line for line in text.splitlines() if not line.lstrip().startswith(("%", "!"))]
     return "\n".join(lines)
+
+
+def notebook_exercises(path: Path) -> list[str]:
+    """Ids of the exercises a notebook has cells for, in first-seen order."""
+    try:
+        cells = json.loads(_read(path)).get("cells", [])
+    except (json.JSONDecodeError, AttributeError):
+        raise SubmissionError(f"`{path}` is not a Jupyter notebook") from None
+    found: list[str] = []
+    for cell in cells if isinstance(cells, list) else []:
+        exercise_id = _academy_metadata(cell).get("exercise")
+        if isinstance(exercise_id, str) and exercise_id not in found:
+            found.append(exercise_id)
+    return found
