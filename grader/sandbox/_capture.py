@@ -7,6 +7,7 @@ on until its own limits stop it) while the grader's memory stays bounded by the 
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 
 
@@ -49,15 +50,15 @@ class CappedPipe:
         loop = asyncio.get_running_loop()
         self.done = loop.create_future()
         os.set_blocking(self._fd, False)
-        stream = open(self._fd, "rb", buffering=0, closefd=True)  # noqa: SIM115 (transport owns it)
+        stream = io.FileIO(self._fd, "rb", closefd=True)  # the transport owns and closes it
         self._transport, _ = await loop.connect_read_pipe(
             lambda: _CappedProtocol(self._cap, self.done), stream)  # type: ignore[arg-type]
 
-    async def result(self, timeout: float | None = None) -> tuple[bytes, bool]:
-        """What was read, and whether more was dropped; stops reading after `timeout`."""
+    async def result(self, within: float | None = None) -> tuple[bytes, bool]:
+        """What was read, and whether more was dropped; stops reading after `within` s."""
         assert self.done is not None
         try:
-            return await asyncio.wait_for(asyncio.shield(self.done), timeout)
+            return await asyncio.wait_for(asyncio.shield(self.done), within)
         except TimeoutError:
             self.close()
             return await self.done

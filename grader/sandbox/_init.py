@@ -141,7 +141,8 @@ def _run_entry(entry: str) -> int:
 
 
 def run_init(spec: SpawnSpec, *, stdout_fd: int, stderr_fd: int, channel_fd: int,
-             status_fd: int, alive_fd: int, scratch: str | None, privileged: bool) -> int:
+             status_fd: int, alive_fd: int, scratch: str | None, privileged: bool,
+             template_ready: bool) -> int:
     """Isolate this process and run the entry; returns the exit code to `_exit` with.
 
     Setup failures are written to `status_fd` (closed before any learner code runs, so the
@@ -152,7 +153,7 @@ def run_init(spec: SpawnSpec, *, stdout_fd: int, stderr_fd: int, channel_fd: int
     try:
         if spec.isolation is Isolation.NAMESPACES:
             enter_minimal_root(spec.expose, scratch_bytes=spec.limits.scratch_bytes,
-                               uid=LEARNER_UID, gid=LEARNER_GID)
+                               uid=LEARNER_UID, gid=LEARNER_GID, template_ready=template_ready)
             socket.sethostname("sandbox")
             _bring_up_loopback()
             _take_learner_identity(LEARNER_UID, LEARNER_GID, may_set_groups=privileged)

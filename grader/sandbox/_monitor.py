@@ -159,7 +159,8 @@ def _report(status_fd: int, record: dict[str, object]) -> None:
         os.write(status_fd, (json.dumps(record) + "\n").encode())
 
 
-def _monitor(fds: ChildFds, parent_pid: int, parent_maps: IdMapPipes | None) -> None:
+def _monitor(fds: ChildFds, parent_pid: int, parent_maps: IdMapPipes | None,
+             template_ready: bool) -> None:
     _linux.prctl(_linux.PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent_pid:
         return
@@ -202,7 +203,8 @@ def _monitor(fds: ChildFds, parent_pid: int, parent_maps: IdMapPipes | None) -> 
         try:
             code = run_init(spec, stdout_fd=fds.stdout, stderr_fd=fds.stderr,
                             channel_fd=fds.channel, status_fd=fds.status, alive_fd=alive_read,
-                            scratch=scratch, privileged=privileged)
+                            scratch=scratch, privileged=privileged,
+                            template_ready=template_ready)
         finally:
             os._exit(code)
     _State.init_pid = pid
@@ -223,14 +225,15 @@ def _monitor(fds: ChildFds, parent_pid: int, parent_maps: IdMapPipes | None) -> 
     os.close(alive_write)
 
 
-def run_monitor(fds: ChildFds, parent_pid: int,
-                parent_maps: IdMapPipes | None = None) -> NoReturn:
+def run_monitor(fds: ChildFds, parent_pid: int, parent_maps: IdMapPipes | None = None,
+                template_ready: bool = False) -> NoReturn:
     """The monitor's whole life; never returns to the caller (the zygote's loop).
 
     `parent_maps` is given when the parent is privileged and will write the id maps itself
     (the zygote does, saving a fork per spawn); otherwise a helper process does it.
+    `template_ready` says the parent's mount namespace holds the prebuilt root template.
     """
     try:
-        _monitor(fds, parent_pid, parent_maps)
+        _monitor(fds, parent_pid, parent_maps, template_ready)
     finally:
         os._exit(0)

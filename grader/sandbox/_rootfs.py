@@ -58,7 +58,8 @@ def _bind(host_path: str, *, read_only: bool = True, extra: int = MS_NOSUID | MS
 
 
 def _tmpfs(path: str, options: str, flags: int = MS_NOSUID | MS_NODEV) -> None:
-    os.makedirs(_target(path), exist_ok=True)
+    if not os.path.isdir(_target(path)):
+        os.makedirs(_target(path))
     mount("tmpfs", _target(path), "tmpfs", flags, options)
 
 
@@ -83,18 +84,24 @@ def _make_etc(uid: int, gid: int) -> None:
         os.symlink(os.readlink("/etc/localtime"), _target("/etc/localtime"))
 
 
-def _make_dev(shm_bytes: int) -> None:
+def _make_dev() -> None:
     _tmpfs("/dev", "size=64k,mode=0755", MS_NOSUID | MS_NOEXEC)
     for name in _DEVICES:
         _bind(f"/dev/{name}", read_only=False)
     for name, link in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
                        ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
         os.symlink(link, _target(f"/dev/{name}"))
-    _tmpfs("/dev/shm", f"size={shm_bytes},mode=1777", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    os.mkdir(_target("/dev/shm"))
+    mount(None, _target("/dev"), None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC)
 
 
-def enter_minimal_root(expose: Iterable[str], *, scratch_bytes: int, uid: int, gid: int) -> None:
-    """Build the minimal root and pivot into it; the old root is detached, not hidden."""
+def build_template(expose: Iterable[str], *, uid: int, gid: int) -> None:
+    """Everything of the root that is the same for every sandbox, read-only.
+
+    A privileged zygote builds it once in its own private mount namespace; each sandbox's
+    mount namespace is then a copy that already holds it, and only the per-sandbox mounts
+    are left to do (`enter_minimal_root(template_ready=True)`).
+    """
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     mount("tmpfs", _BUILD_AT, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
     for name in _TOP_LEVEL_LINKS:
@@ -106,15 +113,30 @@ def enter_minimal_root(expose: Iterable[str], *, scratch_bytes: int, uid: int, g
     for path in expose:
         _bind(path)
     _make_etc(uid, gid)
-    _make_dev(min(scratch_bytes, 8 * 2**20))
-    os.makedirs(_target("/proc"))
+    _make_dev()
+    for mount_point in ("/proc", "/tmp", SCRATCH):
+        os.mkdir(_target(mount_point))
+    mount(None, _BUILD_AT, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
+def enter_minimal_root(expose: Iterable[str], *, scratch_bytes: int, uid: int, gid: int,
+                       template_ready: bool) -> None:
+    """Mount this sandbox's own filesystems on the template and pivot into it.
+
+    The old root is detached, not hidden: nothing of the host stays reachable.
+    """
+    if template_ready:
+        # pivot_root refuses a mount inherited (locked) from a more privileged namespace;
+        # a recursive bind of it is this namespace's own.
+        mount(_BUILD_AT, _BUILD_AT, None, MS_BIND | MS_REC)
+    else:
+        build_template(expose, uid=uid, gid=gid)
     mount("proc", _target("/proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     _tmpfs("/tmp", f"size={scratch_bytes},mode=1777")
     _tmpfs(SCRATCH, f"size={scratch_bytes},mode=0700,uid={uid},gid={gid}")
-    mount(None, _target("/dev"), None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC)
-
+    _tmpfs("/dev/shm", f"size={min(scratch_bytes, 8 * 2**20)},mode=1777",
+           MS_NOSUID | MS_NODEV | MS_NOEXEC)
     os.chdir(_BUILD_AT)
     pivot_root(".", ".")
     umount2(".", MNT_DETACH)
     os.chdir("/")
-    mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)

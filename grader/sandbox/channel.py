@@ -116,7 +116,8 @@ class Channel:
         except (ConnectionError, BrokenPipeError) as exc:
             raise ChannelClosed(f"the other end closed the channel: {exc}") from None
 
-    async def recv(self, timeout: float | None = None) -> dict[str, Any]:
+    async def recv(self, timeout: float | None = None) -> dict[str, Any]:  # noqa: ASYNC109
+        # `timeout` is the contract's (docs/grading-contract.md); a partial frame survives it.
         if self._broken is not None:
             raise self._broken
         try:

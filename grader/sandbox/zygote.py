@@ -1,8 +1,9 @@
 """The zygote: a single-threaded process that has imported the runtime and forks sandboxes.
 
-`python -I -m grader.sandbox.zygote CONTROL_FD PARENT_PID [MODULE ...]` imports the modules,
-says it is ready, then serves spawn requests on the control socket (SOCK_SEQPACKET, one
-message per request, descriptors passed with SCM_RIGHTS):
+`python -I -m grader.sandbox.zygote CONTROL_FD PARENT_PID template|no-template [MODULE ...]`
+imports the modules, builds the sandboxes' root template when asked and allowed (see
+`_rootfs.build_template`), says it is ready, then serves spawn requests on the control
+socket (SOCK_SEQPACKET, one message per request, descriptors passed with SCM_RIGHTS):
 
     launcher -> zygote   {"op": "spawn"}            fds: spec, channel, stdout, stderr, status
     zygote -> launcher   {"pid": monitor_pid}       fds: a pidfd of the monitor
@@ -26,7 +27,10 @@ import sys
 import threading
 
 from grader.sandbox import _linux
+from grader.sandbox._init import LEARNER_GID, LEARNER_UID
 from grader.sandbox._monitor import ChildFds, IdMapPipes, run_monitor, write_id_maps
+from grader.sandbox._rootfs import build_template
+from grader.sandbox._runtime import runtime_paths
 
 MAX_CONTROL_MESSAGE = 4096
 SPAWN_FDS = 5
@@ -47,7 +51,20 @@ def _preload(modules: list[str]) -> None:
                            "single-threaded to fork safely")
 
 
-def _serve(control: socket.socket) -> None:
+def _prepare_root_template(modules: list[str]) -> bool:
+    """Build the sandboxes' read-only root once, in a mount namespace of our own (root only)."""
+    if os.geteuid() != 0:
+        return False
+    try:
+        _linux.unshare(_linux.CLONE_NEWNS)
+        build_template(runtime_paths(modules), uid=LEARNER_UID, gid=LEARNER_GID)
+    except OSError as exc:
+        print(f"zygote: no root template, each sandbox builds its own: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
+def _serve(control: socket.socket, template_ready: bool) -> None:
     me = os.getpid()
     while True:
         try:
@@ -69,7 +86,7 @@ def _serve(control: socket.socket) -> None:
             os.close(unshared_read)
             os.close(mapped_write)
             run_monitor(ChildFds.from_list(fds), me,
-                        IdMapPipes(unshared=unshared_write, mapped=mapped_read))
+                        IdMapPipes(unshared=unshared_write, mapped=mapped_read), template_ready)
         pidfd = os.pidfd_open(pid)
         for fd in (*fds, unshared_write, mapped_read):
             os.close(fd)
@@ -93,7 +110,7 @@ def _map_ids_when_asked(pid: int, unshared_read: int, mapped_write: int) -> None
 
 
 def main(argv: list[str]) -> None:
-    control_fd, parent_pid, *modules = argv
+    control_fd, parent_pid, template, *modules = argv
     control = socket.socket(fileno=int(control_fd))
     _linux.prctl(_linux.PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != int(parent_pid):
@@ -105,11 +122,12 @@ def main(argv: list[str]) -> None:
     except BaseException as exc:
         _send(control, {"error": f"{type(exc).__name__}: {exc}"})
         return
+    template_ready = template == "template" and _prepare_root_template(modules)
     # Objects alive now are shared copy-on-write with every fork; keep the collector off them.
     gc.collect()
     gc.freeze()
     _send(control, {"ready": True, "pid": os.getpid()})
-    _serve(control)
+    _serve(control, template_ready)
 
 
 if __name__ == "__main__":

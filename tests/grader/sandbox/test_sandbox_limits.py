@@ -129,6 +129,7 @@ async def test_a_file_over_the_size_limit_cannot_be_written(launcher):
                 error = errno.errorcode[exc.errno]
             SyncChannel.from_fd(fd).send({"error": error, "size": os.path.getsize("big")})
     """, Limits(wall_seconds=5, file_size_bytes=2**20))
+    assert exit_.returncode == 0, exit_.stderr
     assert frames[0] == {"error": "EFBIG", "size": 2**20}
     await assert_still_serves(launcher)
 
