@@ -119,5 +119,8 @@ def _upsert_section(session: Session, section: Section) -> None:
 
 
 def default_course_id(session: Session) -> str:
+    """The course new accounts join: the one from course.toml, else the first there is."""
+    if session.get(Course, DEFAULT_COURSE_ID) is not None:
+        return DEFAULT_COURSE_ID
     course = session.exec(select(Course).order_by(Course.id)).first()
     return course.id if course else DEFAULT_COURSE_ID

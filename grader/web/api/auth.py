@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, status
 
-from grader.service import accounts
+from grader.service import accounts, progress
 from grader.service.catalog import default_course_id
 from grader.service.models import Role, User
 from grader.web.api.errors import ERRORS
@@ -51,5 +51,7 @@ def create_user(
     user = accounts.create_user(
         session, body.username, body.password, Role(body.role), body.display_name
     )
-    accounts.enroll(session, user, default_course_id(session))
+    course_id = body.course_id or default_course_id(session)
+    progress.ensure_course(session, course_id)
+    accounts.enroll(session, user, course_id)
     return UserOut.of(user)

@@ -48,6 +48,7 @@ class UserCreateIn(BaseModel):
     password: str = Field(min_length=8, max_length=1024)
     role: str = Field(default="learner", pattern="^(learner|instructor|admin)$")
     display_name: str = Field(default="", max_length=128)
+    course_id: str | None = Field(default=None, max_length=64, description="Default: the course")
 
 
 class ExerciseSummary(BaseModel):
