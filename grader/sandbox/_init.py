@@ -14,6 +14,7 @@ import contextlib
 import fcntl
 import importlib
 import inspect
+import json
 import os
 import resource
 import select
@@ -22,11 +23,11 @@ import socket
 import struct
 import sys
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from grader.sandbox import _linux
-from grader.sandbox._rootfs import SCRATCH, enter_minimal_root
-from grader.sandbox._spec import SpawnSpec
+from grader.sandbox._rootfs import SCRATCH, enter_minimal_root, mount_private_dirs
+from grader.sandbox._spec import ChildFds, SpawnSpec
 from grader.sandbox._types import Isolation, Limits
 
 CHANNEL_FD = 3  # where the entry finds its channel
@@ -140,22 +141,54 @@ def _run_entry(entry: str) -> int:
                 stream.flush()
 
 
-def run_init(spec: SpawnSpec, *, stdout_fd: int, stderr_fd: int, channel_fd: int,
-             status_fd: int, alive_fd: int, scratch: str | None, privileged: bool,
-             template_ready: bool) -> int:
-    """Isolate this process and run the entry; returns the exit code to `_exit` with.
+SpecSource = Callable[[], tuple[SpawnSpec, ChildFds] | None]
 
-    Setup failures are written to `status_fd` (closed before any learner code runs, so the
-    learner cannot write there) and end the process with `SETUP_FAILED`.
+
+def receive_spawn(sock: socket.socket) -> tuple[SpawnSpec, ChildFds] | None:
+    """The spec and descriptors handed to a spare sandbox; None if its monitor is gone."""
+    try:
+        data, fds, _, _ = socket.recv_fds(sock, 64, 5)
+    except OSError:
+        return None
+    finally:
+        sock.close()
+    if data != b"spawn" or len(fds) != 5:
+        for fd in fds:
+            os.close(fd)
+        return None
+    child = ChildFds.from_list(fds)
+    return SpawnSpec.from_fd(child.spec), child
+
+
+def run_init(*, isolation: Isolation, expose: tuple[str, ...], obtain: SpecSource,
+             alive_fd: int, scratch: str | None, privileged: bool, template_ready: bool) -> int:
+    """Isolate this process, obtain the submission, run the entry; returns the exit code.
+
+    Everything that does not depend on the submission happens before `obtain()`, which for
+    a spare sandbox blocks until a spawn request arrives. Setup failures are written to the
+    status pipe (closed before any learner code runs, so the learner cannot write there)
+    and end the process with `SETUP_FAILED`.
     """
     _die_with_parent(alive_fd)
     os.setsid()
+    early_failure: BaseException | None = None
     try:
-        if spec.isolation is Isolation.NAMESPACES:
-            enter_minimal_root(spec.expose, scratch_bytes=spec.limits.scratch_bytes,
-                               uid=LEARNER_UID, gid=LEARNER_GID, template_ready=template_ready)
+        if isolation is Isolation.NAMESPACES:
+            enter_minimal_root(expose, uid=LEARNER_UID, gid=LEARNER_GID,
+                               template_ready=template_ready)
             socket.sethostname("sandbox")
             _bring_up_loopback()
+    except BaseException as exc:
+        early_failure = exc
+    obtained = obtain()
+    if obtained is None:
+        return SETUP_FAILED
+    spec, fds = obtained
+    try:
+        if early_failure is not None:
+            raise early_failure
+        if isolation is Isolation.NAMESPACES:
+            mount_private_dirs(spec.limits.scratch_bytes, uid=LEARNER_UID, gid=LEARNER_GID)
             _take_learner_identity(LEARNER_UID, LEARNER_GID, may_set_groups=privileged)
             home = SCRATCH
         else:
@@ -175,15 +208,10 @@ def run_init(spec: SpawnSpec, *, stdout_fd: int, stderr_fd: int, channel_fd: int
         importlib.invalidate_caches()
         _restore_default_signals()
         _apply_rlimits(spec.limits)
-        _place_stdio(stdout_fd, stderr_fd, channel_fd)
+        _place_stdio(fds.stdout, fds.stderr, fds.channel)
     except BaseException as exc:
+        message = json.dumps({"setup_error": f"{type(exc).__name__}: {exc}"})
         with contextlib.suppress(OSError):
-            os.write(status_fd, (f'{{"setup_error": {_json_string(exc)}}}\n').encode())
+            os.write(fds.status, (message + "\n").encode())
         return SETUP_FAILED
     return _run_entry(spec.entry)
-
-
-def _json_string(exc: BaseException) -> str:
-    import json
-
-    return json.dumps(f"{type(exc).__name__}: {exc}")

@@ -19,36 +19,28 @@ import json
 import os
 import shutil
 import signal
+import socket
 import tempfile
 from dataclasses import dataclass
 from typing import NoReturn
 
 from grader.sandbox import _linux
-from grader.sandbox._init import LEARNER_GID, LEARNER_UID, NOBODY, SETUP_FAILED, run_init
-from grader.sandbox._spec import SpawnSpec
+from grader.sandbox._init import (
+    LEARNER_GID,
+    LEARNER_UID,
+    NOBODY,
+    SETUP_FAILED,
+    SpecSource,
+    receive_spawn,
+    run_init,
+)
+from grader.sandbox._spec import ChildFds, SpawnSpec
 from grader.sandbox._types import Isolation
-
-
-@dataclass(frozen=True)
-class ChildFds:
-    """The descriptors a monitor receives; `status` is the only one the launcher trusts."""
-
-    spec: int
-    channel: int
-    stdout: int
-    stderr: int
-    status: int
-
-    def as_list(self) -> list[int]:
-        return [self.spec, self.channel, self.stdout, self.stderr, self.status]
-
-    @classmethod
-    def from_list(cls, fds: list[int]) -> ChildFds:
-        return cls(*fds)
 
 
 class _State:
     init_pid: int | None = None
+    alive_fd: int | None = None  # held open while the monitor lives; init watches it
     kill_requested = False
     rlimits_only = False
 
@@ -142,10 +134,10 @@ def _enter_namespaces(privileged: bool, parent_maps: IdMapPipes | None) -> None:
         _unshare_mapped_by_helper()
 
 
-def _move_high(fds: ChildFds, keep_too: tuple[int, ...]) -> ChildFds:
-    moved = ChildFds.from_list([fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
-                                for fd in fds.as_list()])
-    keep = {*moved.as_list(), *keep_too}
+def _move_high(fds: list[int], keep_too: tuple[int, ...]) -> list[int]:
+    """Renumber `fds` above stdio and close every other inherited descriptor."""
+    moved = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10) for fd in fds]
+    keep = {*moved, *keep_too}
     for entry in os.listdir("/proc/self/fd"):
         fd = int(entry)
         if fd > 2 and fd not in keep:
@@ -159,14 +151,11 @@ def _report(status_fd: int, record: dict[str, object]) -> None:
         os.write(status_fd, (json.dumps(record) + "\n").encode())
 
 
-def _monitor(fds: ChildFds, parent_pid: int, parent_maps: IdMapPipes | None,
-             template_ready: bool) -> None:
+def _become_monitor(parent_pid: int) -> bool:
     _linux.prctl(_linux.PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent_pid:
-        return
+        return False
     os.setsid()
-    keep = () if parent_maps is None else (parent_maps.unshared, parent_maps.mapped)
-    fds = _move_high(fds, keep)
     null = os.open(os.devnull, os.O_RDWR)
     for target in (0, 1, 2):
         os.dup2(null, target)
@@ -174,6 +163,50 @@ def _monitor(fds: ChildFds, parent_pid: int, parent_maps: IdMapPipes | None,
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: _kill_sandbox(_State))
+    return True
+
+
+def _fork_init(obtain: SpecSource, *, isolation: Isolation, expose: tuple[str, ...],
+               scratch: str | None, privileged: bool, template_ready: bool) -> int:
+    """Fork the sandbox's first process; returns the read end M holds for its liveness."""
+    alive_read, alive_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(alive_write)
+        code = SETUP_FAILED
+        try:
+            code = run_init(isolation=isolation, expose=expose, obtain=obtain,
+                            alive_fd=alive_read, scratch=scratch, privileged=privileged,
+                            template_ready=template_ready)
+        finally:
+            os._exit(code)
+    os.close(alive_read)
+    _State.init_pid = pid
+    _State.alive_fd = alive_write
+    if _State.kill_requested:
+        _kill_sandbox(_State)
+    return pid
+
+
+def _wait_and_report(pid: int, status_fd: int, scratch: str | None) -> None:
+    _, status = os.waitpid(pid, 0)
+    if _State.rlimits_only:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    if os.WIFSIGNALED(status):
+        _report(status_fd, {"signal": os.WTERMSIG(status)})
+    else:
+        _report(status_fd, {"returncode": os.WEXITSTATUS(status)})
+
+
+def _monitor(listed: list[int], parent_pid: int, parent_maps: IdMapPipes | None,
+             template_ready: bool) -> None:
+    if not _become_monitor(parent_pid):
+        return
+    keep = () if parent_maps is None else (parent_maps.unshared, parent_maps.mapped)
+    fds = ChildFds.from_list(_move_high(listed, keep))
     spec = SpawnSpec.from_fd(fds.spec)
     privileged = os.geteuid() == 0
     if parent_maps is not None and not (privileged and spec.isolation is Isolation.NAMESPACES):
@@ -195,45 +228,64 @@ def _monitor(fds: ChildFds, parent_pid: int, parent_maps: IdMapPipes | None,
     if _State.kill_requested:
         _report(fds.status, {"signal": signal.SIGKILL})
         return
-    alive_read, alive_write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(alive_write)
-        code = SETUP_FAILED
-        try:
-            code = run_init(spec, stdout_fd=fds.stdout, stderr_fd=fds.stderr,
-                            channel_fd=fds.channel, status_fd=fds.status, alive_fd=alive_read,
-                            scratch=scratch, privileged=privileged,
-                            template_ready=template_ready)
-        finally:
-            os._exit(code)
-    _State.init_pid = pid
-    if _State.kill_requested:
-        _kill_sandbox(_State)
-    for fd in (alive_read, fds.channel, fds.stdout, fds.stderr):
+    pid = _fork_init(lambda: (spec, fds), isolation=spec.isolation, expose=spec.expose,
+                     scratch=scratch, privileged=privileged, template_ready=template_ready)
+    for fd in (fds.channel, fds.stdout, fds.stderr):
         os.close(fd)
-    _, status = os.waitpid(pid, 0)
-    if _State.rlimits_only:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGKILL)
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
-    if os.WIFSIGNALED(status):
-        _report(fds.status, {"signal": os.WTERMSIG(status)})
-    else:
-        _report(fds.status, {"returncode": os.WEXITSTATUS(status)})
-    os.close(alive_write)
+    _wait_and_report(pid, fds.status, scratch)
 
 
-def run_monitor(fds: ChildFds, parent_pid: int, parent_maps: IdMapPipes | None = None,
+def _spare_monitor(handover: int, parent_pid: int, parent_maps: IdMapPipes | None,
+                   expose: tuple[str, ...], template_ready: bool) -> None:
+    """A monitor built ahead of any request: namespaces made and the root entered before
+    the spawn's descriptors arrive on `handover` (they are passed on to init unread)."""
+    if not _become_monitor(parent_pid):
+        return
+    keep = (handover,) if parent_maps is None else (handover, parent_maps.unshared,
+                                                     parent_maps.mapped)
+    _move_high([], keep)
+    _enter_namespaces(os.geteuid() == 0, parent_maps)
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    pid = _fork_init(lambda: receive_spawn(theirs), isolation=Isolation.NAMESPACES,
+                     expose=expose, scratch=None, privileged=os.geteuid() == 0,
+                     template_ready=template_ready)
+    theirs.close()
+    with socket.socket(fileno=handover) as source:
+        try:
+            data, received, _, _ = socket.recv_fds(source, 64, 5)
+        except OSError:
+            data, received = b"", []
+    if data != b"spawn" or len(received) != 5:
+        _kill_sandbox(_State)
+        os.waitpid(pid, 0)
+        return
+    fds = ChildFds.from_list(received)
+    socket.send_fds(ours, [b"spawn"], received)
+    ours.close()
+    for fd in (fds.spec, fds.channel, fds.stdout, fds.stderr):
+        os.close(fd)
+    _wait_and_report(pid, fds.status, None)
+
+
+def run_monitor(fds: list[int], parent_pid: int, parent_maps: IdMapPipes | None = None,
                 template_ready: bool = False) -> NoReturn:
     """The monitor's whole life; never returns to the caller (the zygote's loop).
 
-    `parent_maps` is given when the parent is privileged and will write the id maps itself
-    (the zygote does, saving a fork per spawn); otherwise a helper process does it.
-    `template_ready` says the parent's mount namespace holds the prebuilt root template.
+    `fds` are a spawn's descriptors (`ChildFds` order). `parent_maps` is given when the
+    parent is privileged and will write the id maps itself (the zygote does, saving a fork
+    per spawn); otherwise a helper process does it. `template_ready` says the parent's mount
+    namespace holds the prebuilt root template.
     """
     try:
         _monitor(fds, parent_pid, parent_maps, template_ready)
+    finally:
+        os._exit(0)
+
+
+def run_spare_monitor(handover: int, parent_pid: int, parent_maps: IdMapPipes | None,
+                      expose: tuple[str, ...], template_ready: bool) -> NoReturn:
+    """A spare's whole life: isolate first, then wait on `handover` for a spawn."""
+    try:
+        _spare_monitor(handover, parent_pid, parent_maps, expose, template_ready)
     finally:
         os._exit(0)

@@ -58,8 +58,7 @@ def _bind(host_path: str, *, read_only: bool = True, extra: int = MS_NOSUID | MS
 
 
 def _tmpfs(path: str, options: str, flags: int = MS_NOSUID | MS_NODEV) -> None:
-    if not os.path.isdir(_target(path)):
-        os.makedirs(_target(path))
+    os.makedirs(_target(path), exist_ok=True)
     mount("tmpfs", _target(path), "tmpfs", flags, options)
 
 
@@ -119,11 +118,11 @@ def build_template(expose: Iterable[str], *, uid: int, gid: int) -> None:
     mount(None, _BUILD_AT, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
-def enter_minimal_root(expose: Iterable[str], *, scratch_bytes: int, uid: int, gid: int,
+def enter_minimal_root(expose: Iterable[str], *, uid: int, gid: int,
                        template_ready: bool) -> None:
-    """Mount this sandbox's own filesystems on the template and pivot into it.
+    """Pivot into the template root with a fresh /proc; the old root is detached, not hidden.
 
-    The old root is detached, not hidden: nothing of the host stays reachable.
+    Nothing here depends on the submission, so a spare sandbox can do it ahead of time.
     """
     if template_ready:
         # pivot_root refuses a mount inherited (locked) from a more privileged namespace;
@@ -132,11 +131,16 @@ def enter_minimal_root(expose: Iterable[str], *, scratch_bytes: int, uid: int, g
     else:
         build_template(expose, uid=uid, gid=gid)
     mount("proc", _target("/proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    _tmpfs("/tmp", f"size={scratch_bytes},mode=1777")
-    _tmpfs(SCRATCH, f"size={scratch_bytes},mode=0700,uid={uid},gid={gid}")
-    _tmpfs("/dev/shm", f"size={min(scratch_bytes, 8 * 2**20)},mode=1777",
-           MS_NOSUID | MS_NODEV | MS_NOEXEC)
     os.chdir(_BUILD_AT)
     pivot_root(".", ".")
     umount2(".", MNT_DETACH)
     os.chdir("/")
+
+
+def mount_private_dirs(scratch_bytes: int, *, uid: int, gid: int) -> None:
+    """The only writable places, sized for this submission: scratch (cwd), /tmp, /dev/shm."""
+    mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={scratch_bytes},mode=1777")
+    mount("tmpfs", SCRATCH, "tmpfs", MS_NOSUID | MS_NODEV,
+          f"size={scratch_bytes},mode=0700,uid={uid},gid={gid}")
+    mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+          f"size={min(scratch_bytes, 8 * 2**20)},mode=1777")

@@ -20,6 +20,25 @@ from grader.sandbox._types import Isolation, Limits
 
 
 @dataclass(frozen=True)
+class ChildFds:
+    """The descriptors of one spawn: the spec's memfd, the sandbox's end of the channel, the
+    write ends of its stdout and stderr, and the status pipe only the monitor writes to."""
+
+    spec: int
+    channel: int
+    stdout: int
+    stderr: int
+    status: int
+
+    def as_list(self) -> list[int]:
+        return [self.spec, self.channel, self.stdout, self.stderr, self.status]
+
+    @classmethod
+    def from_list(cls, fds: list[int]) -> ChildFds:
+        return cls(*fds)
+
+
+@dataclass(frozen=True)
 class SpawnSpec:
     files: Mapping[str, bytes]
     limits: Limits

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import sys
 
-from grader.sandbox._monitor import ChildFds, run_monitor
+from grader.sandbox._monitor import run_monitor
 
 
 def main(argv: list[str]) -> None:
-    parent_pid, *fds = (int(arg) for arg in argv)
-    run_monitor(ChildFds.from_list(fds), parent_pid)
+    parent_pid, *fds = [int(arg) for arg in argv]
+    run_monitor(fds, parent_pid)
 
 
 if __name__ == "__main__":

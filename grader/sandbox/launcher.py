@@ -23,9 +23,8 @@ from types import TracebackType
 
 from grader.sandbox._capture import CappedPipe
 from grader.sandbox._errors import SandboxError, SandboxSetupError, ZygoteError
-from grader.sandbox._monitor import ChildFds
 from grader.sandbox._runtime import runtime_paths
-from grader.sandbox._spec import SpawnSpec, check_files
+from grader.sandbox._spec import ChildFds, SpawnSpec, check_files
 from grader.sandbox._types import Isolation, Limits, SandboxExit
 from grader.sandbox.channel import Channel
 
@@ -219,10 +218,11 @@ class _Zygote:
                 raise ZygoteError("the zygote exited")
             return json.loads(data), fds
 
-    async def spawn(self, fds: ChildFds) -> tuple[int, int]:
+    async def spawn(self, fds: ChildFds, isolation: Isolation) -> tuple[int, int]:
         """Ask for one monitor; returns its pid and a pidfd for it."""
+        request = json.dumps({"op": "spawn", "isolation": isolation.value}).encode()
         try:
-            socket.send_fds(self.control, [b'{"op": "spawn"}'], fds.as_list())
+            socket.send_fds(self.control, [request], fds.as_list())
         except OSError as exc:
             raise ZygoteError(f"the zygote is gone: {exc}") from None
         reply, received = await self._receive()
@@ -296,7 +296,7 @@ class SandboxLauncher:
         popen = None
         try:
             if not cold and await self._ensure_zygote():
-                pid, pidfd = await self._spawn_warm(child)
+                pid, pidfd = await self._spawn_warm(child, isolation)
             else:
                 popen = subprocess.Popen(  # noqa: ASYNC220 (fork+exec only, as above)
                     _python_command("grader.sandbox.child", str(os.getpid()),
@@ -323,12 +323,12 @@ class SandboxLauncher:
             limits=limits, status=pipes[0], stdout=pipes[1], stderr=pipes[2], started=started,
             popen=popen)
 
-    async def _spawn_warm(self, child: ChildFds) -> tuple[int, int]:
+    async def _spawn_warm(self, child: ChildFds, isolation: Isolation) -> tuple[int, int]:
         async with self._lock:
             for attempt in (1, 2):
                 assert self._zygote is not None
                 try:
-                    return await self._zygote.spawn(child)
+                    return await self._zygote.spawn(child, isolation)
                 except ZygoteError:
                     self._zygote.stop()
                     self._zygote = None

@@ -5,7 +5,8 @@ imports the modules, builds the sandboxes' root template when asked and allowed 
 `_rootfs.build_template`), says it is ready, then serves spawn requests on the control
 socket (SOCK_SEQPACKET, one message per request, descriptors passed with SCM_RIGHTS):
 
-    launcher -> zygote   {"op": "spawn"}            fds: spec, channel, stdout, stderr, status
+    launcher -> zygote   {"op": "spawn", "isolation": level}
+                                                    fds: spec, channel, stdout, stderr, status
     zygote -> launcher   {"pid": monitor_pid}       fds: a pidfd of the monitor
     zygote -> launcher   {"ready": true, "pid": n} once, at start; {"error": "..."} on failure
 
@@ -25,12 +26,21 @@ import signal
 import socket
 import sys
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NoReturn
 
 from grader.sandbox import _linux
 from grader.sandbox._init import LEARNER_GID, LEARNER_UID
-from grader.sandbox._monitor import ChildFds, IdMapPipes, run_monitor, write_id_maps
+from grader.sandbox._monitor import (
+    IdMapPipes,
+    run_monitor,
+    run_spare_monitor,
+    write_id_maps,
+)
 from grader.sandbox._rootfs import build_template
 from grader.sandbox._runtime import runtime_paths
+from grader.sandbox._types import Isolation
 
 MAX_CONTROL_MESSAGE = 4096
 SPAWN_FDS = 5
@@ -64,7 +74,63 @@ def _prepare_root_template(modules: list[str]) -> bool:
     return True
 
 
-def _serve(control: socket.socket, template_ready: bool) -> None:
+@dataclass
+class _Spare:
+    """A monitor forked and isolated ahead of the next request, waiting on `handover`."""
+
+    pid: int
+    pidfd: int
+    handover: socket.socket
+
+    def alive(self) -> bool:
+        return not select.select([self.pidfd], [], [], 0)[0]
+
+    def take(self, fds: list[int]) -> bool:
+        try:
+            socket.send_fds(self.handover, [b"spawn"], fds)
+            return True
+        except OSError:
+            return False
+        finally:
+            self.handover.close()
+
+    def discard(self) -> None:
+        self.handover.close()
+        os.close(self.pidfd)
+
+
+def _fork_monitor(control: socket.socket, close_in_child: list[socket.socket],
+                  run: Callable[[IdMapPipes], NoReturn]) -> tuple[int, int, tuple[int, int]]:
+    """Fork a monitor; returns its pid, a pidfd, and the pipes to answer its map request."""
+    unshared_read, unshared_write = os.pipe()
+    mapped_read, mapped_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        control.close()
+        for sock in close_in_child:
+            sock.close()
+        os.close(unshared_read)
+        os.close(mapped_write)
+        run(IdMapPipes(unshared=unshared_write, mapped=mapped_read))
+    os.close(unshared_write)
+    os.close(mapped_read)
+    return pid, os.pidfd_open(pid), (unshared_read, mapped_write)
+
+
+def _fork_spare(control: socket.socket, expose: tuple[str, ...]) -> _Spare:
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    parent = os.getpid()
+    pid, pidfd, maps = _fork_monitor(control, [ours], lambda pipes: run_spare_monitor(
+        theirs.fileno(), parent, pipes, expose, template_ready=True))
+    theirs.close()
+    _map_ids_when_asked(pid, *maps)
+    return _Spare(pid, pidfd, ours)
+
+
+def _serve(control: socket.socket, template_ready: bool, expose: tuple[str, ...]) -> None:
+    # Spares need the prebuilt template (root only): then a spawn costs a hand-over.
+    keep_spare = template_ready
+    spare = _fork_spare(control, expose) if keep_spare else None
     me = os.getpid()
     while True:
         try:
@@ -73,26 +139,32 @@ def _serve(control: socket.socket, template_ready: bool) -> None:
             return
         if not data:
             return
-        if len(fds) != SPAWN_FDS or json.loads(data).get("op") != "spawn":
+        request = json.loads(data)
+        if len(fds) != SPAWN_FDS or request.get("op") != "spawn":
             for fd in fds:
                 os.close(fd)
             _send(control, {"error": "malformed spawn request"})
             continue
-        unshared_read, unshared_write = os.pipe()
-        mapped_read, mapped_write = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            control.close()
-            os.close(unshared_read)
-            os.close(mapped_write)
-            run_monitor(ChildFds.from_list(fds), me,
-                        IdMapPipes(unshared=unshared_write, mapped=mapped_read), template_ready)
-        pidfd = os.pidfd_open(pid)
-        for fd in (*fds, unshared_write, mapped_read):
+        maps: tuple[int, int] | None = None
+        if (spare is not None and request.get("isolation") == Isolation.NAMESPACES
+                and spare.alive() and spare.take(fds)):
+            pid, pidfd = spare.pid, spare.pidfd
+            spare = None
+        else:
+            handover = [] if spare is None else [spare.handover]
+            pid, pidfd, maps = _fork_monitor(control, handover, lambda pipes, fds=fds: run_monitor(
+                fds, me, pipes, template_ready))
+        for fd in fds:
             os.close(fd)
         _send(control, {"pid": pid}, [pidfd])
         os.close(pidfd)
-        _map_ids_when_asked(pid, unshared_read, mapped_write)
+        if maps is not None:
+            _map_ids_when_asked(pid, *maps)
+        if spare is not None and not spare.alive():
+            spare.discard()
+            spare = None
+        if spare is None and keep_spare:
+            spare = _fork_spare(control, expose)
 
 
 def _map_ids_when_asked(pid: int, unshared_read: int, mapped_write: int) -> None:
@@ -127,7 +199,7 @@ def main(argv: list[str]) -> None:
     gc.collect()
     gc.freeze()
     _send(control, {"ready": True, "pid": os.getpid()})
-    _serve(control, template_ready)
+    _serve(control, template_ready, runtime_paths(modules))
 
 
 if __name__ == "__main__":
