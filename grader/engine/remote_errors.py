@@ -101,10 +101,9 @@ def to_trusted_exception(error: Any, decode_reason: Callable[[Any], Any]) -> Bas
         return SandboxUnavailable("malformed error report from the sandbox")
     if name == "StaleReference":
         return RemoteError(message)
-    cls, exact = trusted_class(mro)
-    text = message if exact else f"{name}: {message}" if message else name
+    cls, _exact = trusted_class(mro)
     exc = cls.__new__(cls)
-    BaseException.__init__(exc, text)
+    BaseException.__init__(exc, message)
     exc.remote_type = name  # type: ignore[attr-defined]
     if cls.__module__.startswith("otp"):
         exc.reason = decode_reason(error.get("reason"))  # type: ignore[attr-defined]

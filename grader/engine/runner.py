@@ -157,7 +157,9 @@ def _judge(case: TestCase, context: TestContext, error: BaseException | None) ->
     if isinstance(error, pytest.fail.Exception):
         return Outcome(Status.FAIL, str(error) or "the test failed")
     if hasattr(error, "remote_type"):
-        return Outcome(Status.ERROR, f"your code raised {error.remote_type}: {error}")
+        detail = str(error)
+        message = f"your code raised {error.remote_type}" + (f": {detail}" if detail else "")
+        return Outcome(Status.ERROR, message)
     return Outcome(_status_of(error), f"{type(error).__name__}: {error}")
 
 

@@ -1,0 +1,6 @@
+def answer():
+    return 42
+
+
+async def answer_async():
+    return answer()

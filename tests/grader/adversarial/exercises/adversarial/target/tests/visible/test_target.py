@@ -1,0 +1,5 @@
+import target
+
+
+def test_answer():
+    assert target.answer() == 42

@@ -1,0 +1,7 @@
+def answer():
+    while True:
+        pass
+
+
+async def answer_async():
+    return answer()

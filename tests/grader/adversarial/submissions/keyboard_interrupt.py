@@ -1,0 +1,6 @@
+def answer():
+    raise KeyboardInterrupt
+
+
+async def answer_async():
+    raise KeyboardInterrupt
