@@ -307,3 +307,49 @@ async def test_rlimits_only_mode_is_forced_by_the_environment_and_says_so(monkey
                                Limits(wall_seconds=0.3))
         assert looping.timed_out and looping.isolation is Isolation.RLIMITS_ONLY
         await assert_still_serves(reduced)
+
+
+def _children_of(pid: int) -> list[int]:
+    children = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                children.append(int(entry))
+    return children
+
+
+async def test_a_dead_spare_sandbox_is_replaced_by_a_fresh_fork(launcher):
+    spares = _children_of(launcher.zygote_pid)  # idle: only the spare's monitor
+    assert len(spares) == 1
+    os.kill(spares[0], signal.SIGKILL)
+    frames, exit_ = await run(launcher, """
+        import os
+        from grader.sandbox.channel import SyncChannel
+        def main(fd):
+            SyncChannel.from_fd(fd).send({"pid": os.getpid(), "uid": os.getuid()})
+    """)
+    assert frames == [{"pid": 1, "uid": 1000}] and exit_.returncode == 0
+    await assert_still_serves(launcher)
+
+
+async def test_the_runtime_still_works_inside(launcher):
+    frames, exit_ = await run(launcher, """
+        import subprocess, sys
+        from grader.sandbox.channel import SyncChannel
+        def main(fd):
+            import decimal, sqlite3, xml.dom.minidom, zoneinfo  # not preloaded: read lazily
+            import otp
+            child = subprocess.run([sys.executable, "-c", "import asyncio; print(6 * 7)"],
+                                   capture_output=True, text=True)
+            db = sqlite3.connect("/tmp/scratch.db")
+            db.execute("create table t (x)")
+            SyncChannel.from_fd(fd).send({
+                "decimal": str(decimal.Decimal("0.1") * 3), "otp": hasattr(otp, "GenServer"),
+                "child": child.stdout.strip(), "child_err": child.stderr[-200:]})
+    """)
+    assert exit_.returncode == 0, exit_.stderr
+    assert frames == [{"decimal": "0.3", "otp": True, "child": "42", "child_err": ""}]
