@@ -1,0 +1,144 @@
+"""`grade()` end to end: the calc fixture exercise through the real sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import time
+
+import pytest
+
+from grader.engine import ExerciseLimits, GraderFailure, Status, grade
+from grader.sandbox import SandboxError
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+def with_limits(exercise, **limits):
+    return dataclasses.replace(exercise, limits=ExerciseLimits(**limits))
+
+
+def solution_with(calc, old: str, new: str) -> dict[str, str]:
+    source = calc.solution["calc.py"]
+    assert old in source
+    return {"calc.py": source.replace(old, new)}
+
+
+async def test_the_reference_solution_gets_full_marks(calc, launcher):
+    result = await grade(calc, calc.solution, launcher=launcher)
+    assert (result.status, result.score, result.max_score) == (Status.PASS, 14, 14)
+    assert result.full_marks
+    assert all(test.status is Status.PASS for test in result.tests)
+    assert result.isolation == "namespaces"
+    timings = result.timings
+    assert 0 < timings.prepare_ms < timings.total_ms
+
+
+async def test_the_starter_gets_no_points_and_says_what_raised(calc, launcher):
+    result = await grade(calc, calc.starter, launcher=launcher)
+    assert (result.status, result.score) == (Status.FAIL, 0)
+    first = result.tests[0]
+    assert first.status is Status.ERROR
+    assert first.message == "your code raised NotImplementedError"
+
+
+async def test_a_visible_comparison_shows_both_sides_and_a_hidden_one_only_its_message(
+    calc, launcher
+):
+    files = solution_with(calc, "return a + b", "return a - b")
+    result = await grade(calc, files, launcher=launcher)
+    by_name = {test["name"]: test for test in result.to_json()["tests"]}
+    visible = by_name["test_add[1-2-3]"]
+    assert (visible["status"], visible["expected"], visible["actual"]) == ("fail", 3, -1)
+    assert visible["comparison"] == "=="
+    assert "got -1" in visible["message"]
+    hidden = by_name["test_add_strings_concatenates"]
+    assert hidden["status"] == "error"
+    assert hidden["message"] == "add works on any type that supports +"
+    assert "expected" not in hidden and "actual" not in hidden
+    assert result.score == 14 - 1 - 1 - 1
+
+
+async def test_hidden_expected_values_and_source_never_reach_the_result(calc, launcher):
+    files = solution_with(calc, "return (a, b)", "return [a, b]")
+    result = await grade(calc, files, launcher=launcher)
+    text = json.dumps(result.to_json())
+    hidden = next(t for t in result.tests if t.name == "test_pair_returns_a_tuple")
+    assert hidden.status is Status.FAIL
+    assert hidden.message == "an assertion did not hold"
+    assert '(1, "x")' not in text and "(1, 'x')" not in text
+    assert "calc.pair" not in text
+
+
+async def test_a_remote_exception_is_caught_by_pytest_raises_in_the_grader(calc, launcher):
+    files = solution_with(calc, "return a / b", "return a / b if b else None")
+    result = await grade(calc, files, launcher=launcher)
+    by_name = {test.name: test for test in result.tests}
+    assert by_name["test_divide_by_zero_raises"].status is Status.FAIL
+    assert "DID NOT RAISE" in by_name["test_divide_by_zero_raises"].message
+    assert by_name["test_divide_gives_a_float"].status is Status.PASS
+
+
+async def test_a_syntax_error_is_an_error_verdict_with_the_learners_message(calc, launcher):
+    result = await grade(calc, {"calc.py": "def add(a, b)\n    return a + b\n"}, launcher=launcher)
+    assert (result.status, result.score, result.tests) == (Status.ERROR, 0, ())
+    assert "SyntaxError" in result.message
+
+
+async def test_a_hang_at_import_is_a_timeout_verdict(calc, launcher):
+    quick = with_limits(calc, test_seconds=0.3, wall_seconds=3)
+    started = time.monotonic()
+    result = await grade(quick, {"calc.py": "while True:\n    pass\n"}, launcher=launcher)
+    assert (result.status, result.score) == (Status.TIMEOUT, 0)
+    assert "did not finish within 0.3 s" in result.message
+    assert time.monotonic() - started < 2
+
+
+async def test_one_hanging_function_costs_only_its_own_tests(calc, launcher):
+    quick = with_limits(calc, test_seconds=0.3, wall_seconds=6)
+    files = solution_with(calc, "return a / b", "while True:\n        pass")
+    result = await grade(quick, files, launcher=launcher)
+    statuses = {test.name: test.status for test in result.tests}
+    assert statuses["test_divide_by_zero_raises"] is Status.TIMEOUT
+    assert statuses["test_divide_gives_a_float"] is Status.TIMEOUT
+    assert statuses["test_pair_returns_a_tuple"] is Status.PASS
+    assert result.status is Status.TIMEOUT
+    assert result.score == 14 - 1 - 1
+
+
+async def test_tests_left_when_the_wall_clock_runs_out_are_timeouts_not_run(calc, launcher):
+    tight = with_limits(calc, test_seconds=0.3, wall_seconds=1.0)
+    files = solution_with(calc, "return a + b", "while True:\n        pass")
+    started = time.monotonic()
+    result = await grade(tight, files, launcher=launcher)
+    assert time.monotonic() - started < 2.5
+    assert result.status is Status.TIMEOUT
+    assert len(result.tests) == len(calc.cases)
+    assert any((test.message or "").startswith("not run:") for test in result.tests)
+
+
+async def test_what_the_learners_code_prints_is_captured(calc, launcher):
+    files = {"calc.py": "print('hello from calc')\n" + calc.solution["calc.py"]}
+    result = await grade(calc, files, launcher=launcher)
+    assert result.status is Status.PASS
+    assert "hello from calc" in result.output.stdout
+
+
+async def test_concurrent_gradings_on_one_launcher_do_not_mix(calc, launcher):
+    wrong = solution_with(calc, "return a + b", "return a - b")
+    results = await asyncio.gather(
+        grade(calc, calc.solution, launcher=launcher),
+        grade(calc, wrong, launcher=launcher),
+        grade(calc, calc.solution, launcher=launcher),
+    )
+    assert [result.score for result in results] == [14, 11, 14]
+
+
+async def test_a_sandbox_that_cannot_start_is_a_grader_failure(calc):
+    class BrokenLauncher:
+        async def spawn(self, files, limits, entry="grader.engine.agent:serve"):
+            raise SandboxError("no namespaces today")
+
+    with pytest.raises(GraderFailure, match="no namespaces today"):
+        await grade(calc, calc.solution, launcher=BrokenLauncher())
