@@ -177,20 +177,25 @@ class Task:
         is killed; ``"brutal_kill"`` kills it at once.
         """
         _check_owner(task)
+        # A monitor of our own: the task's may be gone already (a caught await_ timeout).
+        watch = Process.monitor(task.pid)
+        outcome = _reply_or_down_of_any({task.ref: None, watch: None})
         Process.unlink(task.pid)
         if timeout == "brutal_kill":
             Process.exit(task.pid, "kill")
-            message = await receive(_reply_or_down(task.ref))
+            message = await receive(outcome)
         else:
             Process.exit(task.pid, "shutdown")
             try:
-                message = await receive(_reply_or_down(task.ref), timeout=_seconds(timeout))
+                message = await receive(outcome, timeout=_seconds(timeout))
             except TimeoutError:
                 Process.exit(task.pid, "kill")
-                message = await receive(_reply_or_down(task.ref))
-        if type(message) is Down and message.reason in ("shutdown", "killed"):
-            return None
-        return _as_result(message)
+                message = await receive(outcome)
+        Process.demonitor(watch, flush=True)
+        Process.demonitor(task.ref, flush=True)
+        if type(message) is Down:
+            return None if message.reason in ("shutdown", "killed") else ("exit", message.reason)
+        return ("ok", message[1])
 
     # -- streams -------------------------------------------------------------------------------
 
