@@ -73,7 +73,10 @@ def _parse_status(raw: bytes) -> tuple[int | None, int | None]:
     returncode: int | None = None
     killed_by: int | None = signal.SIGKILL
     for line in raw.decode("utf-8", "replace").splitlines():
-        record = json.loads(line)
+        try:
+            record = json.loads(line)
+        except ValueError:
+            raise SandboxError(f"the monitor's status report is garbled: {line!r}") from None
         if "setup_error" in record:
             raise SandboxSetupError(f"the sandbox could not be built: {record['setup_error']}")
         if "returncode" in record:
@@ -251,6 +254,7 @@ class SandboxLauncher:
         self._zygote: _Zygote | None = None
         self._zygote_failure: str | None = None
         self._lock = asyncio.Lock()
+        self._started = False
 
     @property
     def zygote_pid(self) -> int | None:
@@ -258,6 +262,7 @@ class SandboxLauncher:
 
     async def start(self) -> None:
         """Start the zygote (unless cold) and settle the isolation level this host allows."""
+        self._started = True
         if not self.cold:
             await self._ensure_zygote()
         self.isolation = await self._detect_isolation()
@@ -276,16 +281,33 @@ class SandboxLauncher:
 
     async def spawn(self, files: Mapping[str, bytes], limits: Limits | None = None,
                     entry: str = DEFAULT_ENTRY, *, cold: bool | None = None) -> SandboxedProcess:
-        """Start `entry(channel_fd)` in a fresh sandbox whose cwd holds `files`."""
+        """Start `entry(channel_fd)` in a fresh sandbox whose cwd holds `files`.
+
+        Warm through the zygote unless `cold` (or the launcher's `cold`); a zygote found dead
+        is restarted, and if that fails too the spawn goes cold.
+        """
+        if not self._started:
+            await self.start()
         limits = limits or Limits()
         check_files(files, limits)
-        return await self._spawn(files, limits, entry, self.isolation,
-                                 self.cold if cold is None else cold)
+        spec = SpawnSpec(files=dict(files), limits=limits, entry=entry,
+                         isolation=self.isolation, expose=self._expose)
+        return await self._spawn(spec, self.cold if cold is None else cold)
 
-    async def _spawn(self, files: Mapping[str, bytes], limits: Limits, entry: str,
-                     isolation: Isolation, cold: bool) -> SandboxedProcess:
-        spec = SpawnSpec(files=dict(files), limits=limits, entry=entry, isolation=isolation,
-                         expose=self._expose)
+    async def _spawn(self, spec: SpawnSpec, cold: bool) -> SandboxedProcess:
+        for _attempt in range(0 if cold else 2):  # a dead zygote is restarted once
+            if not await self._ensure_zygote():
+                break
+            try:
+                return await self._start_monitor(spec, warm=True)
+            except ZygoteError as exc:
+                logger.warning("sandbox zygote failed, restarting it: %s", exc)
+                if self._zygote is not None:
+                    self._zygote.stop()
+                    self._zygote = None
+        return await self._start_monitor(spec, warm=False)
+
+    async def _start_monitor(self, spec: SpawnSpec, *, warm: bool) -> SandboxedProcess:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         out_read, out_write = os.pipe()
         err_read, err_write = os.pipe()
@@ -295,8 +317,8 @@ class SandboxLauncher:
         started = time.monotonic()
         popen = None
         try:
-            if not cold and await self._ensure_zygote():
-                pid, pidfd = await self._spawn_warm(child, isolation)
+            if warm:
+                pid, pidfd = await self._spawn_warm(child, spec.isolation)
             else:
                 popen = subprocess.Popen(  # noqa: ASYNC220 (fork+exec only, as above)
                     _python_command("grader.sandbox.child", str(os.getpid()),
@@ -314,27 +336,20 @@ class SandboxLauncher:
             theirs.close()
             for fd in (child.spec, out_write, err_write, status_write):
                 os.close(fd)
-        pipes = [CappedPipe(status_read, _STATUS_CAP), CappedPipe(out_read, limits.output_bytes),
-                 CappedPipe(err_read, limits.output_bytes)]
+        pipes = [CappedPipe(status_read, _STATUS_CAP),
+                 CappedPipe(out_read, spec.limits.output_bytes),
+                 CappedPipe(err_read, spec.limits.output_bytes)]
         for pipe in pipes:
             await pipe.start()
         return SandboxedProcess(
-            pid=pid, pidfd=pidfd, channel=await Channel.from_socket(ours), isolation=isolation,
-            limits=limits, status=pipes[0], stdout=pipes[1], stderr=pipes[2], started=started,
-            popen=popen)
+            pid=pid, pidfd=pidfd, channel=await Channel.from_socket(ours),
+            isolation=spec.isolation, limits=spec.limits, status=pipes[0], stdout=pipes[1],
+            stderr=pipes[2], started=started, popen=popen)
 
     async def _spawn_warm(self, child: ChildFds, isolation: Isolation) -> tuple[int, int]:
-        async with self._lock:
-            for attempt in (1, 2):
-                assert self._zygote is not None
-                try:
-                    return await self._zygote.spawn(child, isolation)
-                except ZygoteError:
-                    self._zygote.stop()
-                    self._zygote = None
-                    if attempt == 2 or not await self._ensure_zygote():
-                        raise
-        raise AssertionError("unreachable")
+        async with self._lock:  # one request and its reply at a time on the control socket
+            assert self._zygote is not None
+            return await self._zygote.spawn(child, isolation)
 
     async def _ensure_zygote(self) -> bool:
         if self._zygote is not None and self._zygote.popen.poll() is None:
@@ -358,9 +373,11 @@ class SandboxLauncher:
             return forced
         if not sys.platform.startswith("linux"):
             return Isolation.RLIMITS_ONLY
+        probe = SpawnSpec(files={}, limits=Limits(wall_seconds=10),
+                          entry="grader.sandbox._probe:ready", isolation=Isolation.NAMESPACES,
+                          expose=self._expose)
         try:
-            process = await self._spawn({}, Limits(wall_seconds=10), "grader.sandbox._probe:ready",
-                                        Isolation.NAMESPACES, self.cold)
+            process = await self._spawn(probe, self.cold)
             async with process:
                 await process.channel.recv(timeout=10)
             return Isolation.NAMESPACES

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -323,7 +324,12 @@ def _children_of(pid: int) -> list[int]:
 
 
 async def test_a_dead_spare_sandbox_is_replaced_by_a_fresh_fork(launcher):
-    spares = _children_of(launcher.zygote_pid)  # idle: only the spare's monitor
+    # The zygote forks the next spare right after answering a spawn; nothing announces it.
+    for _ in range(200):
+        spares = _children_of(launcher.zygote_pid)  # idle: only the spare's monitor
+        if spares:
+            break
+        await asyncio.sleep(0.01)
     assert len(spares) == 1
     os.kill(spares[0], signal.SIGKILL)
     frames, exit_ = await run(launcher, """
