@@ -103,3 +103,7 @@ async def _run_checks(context: CourseContext) -> list[str]:
             context.console.print(f"[bold]{name}[/bold]")
             problems.extend(await check(context))
     return problems
+
+
+# The lesson half (notebook checks, render, build, new-exercise) registers itself on import.
+from grader.cli import course_lessons  # noqa: E402, F401

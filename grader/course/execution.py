@@ -119,7 +119,7 @@ def _failure(number: int, cell: NotebookNode, error: Exception) -> CellFailure:
     )
 
 
-def execute_notebook(
+async def execute_notebook(
     notebook: NotebookNode,
     *,
     name: str,
@@ -127,7 +127,9 @@ def execute_notebook(
     cell_timeout: float = DEFAULT_CELL_TIMEOUT,
     env: dict[str, str] | None = None,
 ) -> NotebookRun:
-    """Execute ``notebook`` in place (outputs are filled in) and report how it went."""
+    """Execute ``notebook`` in place (outputs are filled in) and report how it went.
+
+    Async so that several notebooks, each in its own kernel, can run side by side."""
     run = NotebookRun(name=name)
     client = NotebookClient(
         notebook,
@@ -138,14 +140,14 @@ def execute_notebook(
     )
     kernel_env = {**os.environ, **(env or {})}
     started = time.perf_counter()
-    with client.setup_kernel(env=kernel_env):
+    async with client.async_setup_kernel(env=kernel_env):
         for index, cell in enumerate(notebook.cells):
             if cell.cell_type != "code":
                 run.cell_seconds.append(0.0)
                 continue
             cell_started = time.perf_counter()
             try:
-                client.execute_cell(cell, index)
+                await client.async_execute_cell(cell, index)
             except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
                 run.cell_seconds.append(time.perf_counter() - cell_started)
                 run.failure = _failure(index + 1, cell, error)

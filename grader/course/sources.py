@@ -5,10 +5,10 @@ The Markdown rules are few:
 
 - a fenced block tagged ``python`` becomes a code cell; any other fence (``elixir``, ``text``)
   stays inside the surrounding Markdown cell, as an illustration that does not run;
-- a fenced block tagged ``python exercise=<section>/<slug>`` becomes the exercise cell: its
-  first line is the ``%%exercise`` cell magic, the rest is the exercise's starter code, read
-  from the exercise folder so the starter lives in exactly one place (the fence's own body
-  must be empty);
+- a fenced block tagged ``python exercise=<section>/<slug>`` becomes two cells: the exercise's
+  prompt and hints (Markdown), then the exercise cell, whose first line is the ``%%exercise``
+  cell magic and whose rest is the starter code. Both are read from the exercise folder, so
+  they live in exactly one place (the fence's own body must be empty);
 - the Markdown between code cells becomes one Markdown cell per ``##`` heading.
 
 Cell ids are derived from the position in the lesson, so rendering twice gives identical files
@@ -35,8 +35,18 @@ EXERCISE_MAGIC = "exercise"
 _FENCE = re.compile(r"^```(?P<info>[^`]*)$")
 _EXERCISE_INFO = re.compile(r"^python\s+exercise=(?P<id>[\w.-]+/[\w.-]+)\s*$")
 
-StarterLookup = Callable[[str], str]
-"""Given an exercise id, return its starter code (raises when the exercise is unknown)."""
+@dataclass(frozen=True)
+class ExerciseMaterial:
+    """What a lesson shows of an exercise."""
+
+    title: str
+    prompt: str
+    hints: tuple[str, ...]
+    starter: str
+
+
+ExerciseLookup = Callable[[str], ExerciseMaterial]
+"""Given an exercise id, return what the lesson shows of it (raises CourseError if unknown)."""
 
 
 class LessonSourceError(CourseError):
@@ -130,8 +140,29 @@ def _parse(path: Path, text: str) -> list[_Block]:
     return blocks
 
 
+def exercise_markdown(exercise_id: str, material: ExerciseMaterial) -> str:
+    """The prompt shown above an exercise cell: headings demoted under the lesson's, hints
+    folded away, and how to run and submit."""
+    lines = material.prompt.strip().splitlines()
+    if lines and lines[0].startswith("# "):
+        lines = lines[1:]
+    body = "\n".join(
+        f"##{line}" if line.startswith("#") else line for line in lines
+    ).strip()
+    parts = [f"### Exercise: {material.title}", "", body, ""]
+    if material.hints:
+        parts += ["<details><summary>Hints</summary>", ""]
+        parts += [f"{number}. {hint}" for number, hint in enumerate(material.hints, start=1)]
+        parts += ["", "</details>", ""]
+    parts.append(
+        f"Edit the cell below and run it: its visible tests run on your code. When they pass, "
+        f"run `%submit {exercise_id}` in a new cell to grade it on every test."
+    )
+    return "\n".join(parts)
+
+
 def render_lesson(
-    path: Path, section: Section, starter_of: StarterLookup
+    path: Path, section: Section, exercise_of: ExerciseLookup
 ) -> NotebookNode:
     """The notebook for one lesson source, with outputs empty and stable cell ids."""
     blocks = _parse(path, path.read_text(encoding="utf-8"))
@@ -139,20 +170,24 @@ def render_lesson(
     for number, block in enumerate(blocks, start=1):
         cell_id = f"c{number:03d}"
         if block.kind == "markdown":
-            cell = nbformat.v4.new_markdown_cell(block.text, id=cell_id)
+            cells.append(nbformat.v4.new_markdown_cell(block.text, id=cell_id))
         elif block.kind == "code":
-            cell = nbformat.v4.new_code_cell(block.text, id=cell_id)
+            cells.append(nbformat.v4.new_code_cell(block.text, id=cell_id))
         else:
             try:
-                starter = starter_of(block.exercise_id)
+                material = exercise_of(block.exercise_id)
             except CourseError as error:
                 raise LessonSourceError(f"{path}: {error}") from None
+            prompt = nbformat.v4.new_markdown_cell(
+                exercise_markdown(block.exercise_id, material), id=f"{cell_id}-prompt"
+            )
+            prompt.metadata[EXERCISE_METADATA_KEY] = {"prompt": block.exercise_id}
             cell = nbformat.v4.new_code_cell(
-                exercise_cell_source(block.exercise_id, starter), id=cell_id
+                exercise_cell_source(block.exercise_id, material.starter), id=cell_id
             )
             cell.metadata[EXERCISE_METADATA_KEY] = {"exercise": block.exercise_id}
             cell.metadata["tags"] = ["exercise"]
-        cells.append(cell)
+            cells.extend([prompt, cell])
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata = {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
@@ -167,7 +202,7 @@ def notebook_text(notebook: NotebookNode) -> str:
     return nbformat.writes(notebook, version=4) + "\n"
 
 
-def render_course(course: Course, starter_of: StarterLookup) -> dict[Path, str]:
+def render_course(course: Course, exercise_of: ExerciseLookup) -> dict[Path, str]:
     """Every available section's notebook text, keyed by where it belongs."""
     rendered: dict[Path, str] = {}
     for section in course.available_sections():
@@ -177,6 +212,6 @@ def render_course(course: Course, starter_of: StarterLookup) -> dict[Path, str]:
                 f"section `{section.slug}` is available but {source} does not exist"
             )
         rendered[course.notebook_path(section)] = notebook_text(
-            render_lesson(source, section, starter_of)
+            render_lesson(source, section, exercise_of)
         )
     return rendered
