@@ -30,6 +30,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "grader.cli.bench",
     "grader.cli.grade",
     "grader.cli.course",
+    "grader.cli.bench_grade",
 )
 
 

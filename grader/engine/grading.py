@@ -155,6 +155,7 @@ class _Grading:
         prepared = time.monotonic()
         results: list[TestResult] = []
         cases = list(self.exercise.cases)
+        self.runner = asyncio.Runner()
         try:
             for index, case in enumerate(cases):
                 if self.remaining() <= 0:
@@ -176,6 +177,7 @@ class _Grading:
                     self._stop(sandbox)
                     sandbox = None
         finally:
+            self.runner.close()
             if sandbox is not None:
                 self._stop(sandbox, polite=True)
         return self._result(None, results, prepared=prepared)
@@ -283,7 +285,7 @@ class _Grading:
     def _run_case(self, case: TestCase, session: Session) -> tuple[TestResult, bool]:
         timeout = min(case.timeout or self.exercise.limits.test_seconds, self.remaining())
         context = TestContext(session, time.monotonic() + timeout, timeout)
-        result = run_case(case, context)
+        result = run_case(case, context, self.runner)
         healthy = context.failure is None and session.broken is None
         return result, healthy
 

@@ -35,12 +35,21 @@ class Outcome:
     comparison: Comparison | None = None
 
 
-def run_case(case: TestCase, context: TestContext) -> TestResult:
-    """Run `case` to completion in the calling (worker) thread; never raises."""
+def run_case(
+    case: TestCase, context: TestContext, runner: asyncio.Runner | None = None
+) -> TestResult:
+    """Run `case` to completion in the calling (worker) thread; never raises.
+
+    `runner` is the event loop to run it on (one per submission saves a loop per test);
+    without it the case gets a loop of its own.
+    """
     started = time.perf_counter()
     token = set_context(context)
     try:
-        error = asyncio.run(_run_with_fixtures(case, context))
+        if runner is None:
+            error = asyncio.run(_run_with_fixtures(case, context))
+        else:
+            error = runner.run(_run_with_fixtures(case, context))
     except BaseException as unexpected:  # the loop itself failed: count it against the test
         error = unexpected
     finally:
