@@ -38,6 +38,9 @@ class KernelConnection:
         self._reader: asyncio.Task[None] | None = None
         self._waiters: dict[str, asyncio.Queue[dict[str, Any]]] = {}
         self._subscribers: set[asyncio.Queue[str]] = set()
+        # Cleared while the kernel restarts: executions wait instead of reaching a dying kernel.
+        self._accepting = asyncio.Event()
+        self._accepting.set()
 
     @property
     def closed(self) -> bool:
@@ -90,8 +93,24 @@ class KernelConnection:
         finally:
             self._waiters.pop(msg_id, None)
 
-    async def execute(self, code: str, *, silent: bool = False) -> AsyncIterator[KernelEvent]:
-        """Run ``code``; yield its output events, then one ``done`` event with status and ms."""
+    def hold(self) -> None:
+        """Queue new executions (a restart is under way) and end the ones in flight."""
+        self._accepting.clear()
+        self._set_state("restarting")
+        self.abandon_pending()
+
+    def release(self) -> None:
+        self._accepting.set()
+
+    async def execute(
+        self, code: str, *, silent: bool = False, during_hold: bool = False
+    ) -> AsyncIterator[KernelEvent]:
+        """Run ``code``; yield its output events, then one ``done`` event with status and ms.
+
+        ``during_hold`` lets the restart's own setup run while learners' cells wait.
+        """
+        if not during_hold:
+            await self._accepting.wait()
         message = messages.execute_request(code, self.session, silent=silent)
         msg_id = message["header"]["msg_id"]
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()

@@ -89,7 +89,8 @@ class LearnerKernels:
         kernel.setup_error = None
         if not kernel.setup_code.strip():
             return
-        async for event in kernel.connection.execute(kernel.setup_code, silent=True):
+        setup = kernel.connection.execute(kernel.setup_code, silent=True, during_hold=True)
+        async for event in setup:
             if event["type"] == "error":
                 kernel.setup_error = f"{event['ename']}: {event['evalue']}"
                 log.warning("lesson %s setup failed: %s", kernel.key.lesson, kernel.setup_error)
@@ -103,10 +104,13 @@ class LearnerKernels:
         """Restart with a fresh namespace, then preload the lesson's setup again."""
         kernel = self._require(key)
         kernel.touch()
-        kernel.connection.abandon_pending()
-        await self.client.restart(kernel.kernel_id)
-        await kernel.connection.wait_ready()
-        await self._preload(kernel)
+        kernel.connection.hold()
+        try:
+            await self.client.restart(kernel.kernel_id)
+            await kernel.connection.wait_ready()
+            await self._preload(kernel)
+        finally:
+            kernel.connection.release()
         return kernel
 
     async def shutdown(self, key: KernelKey) -> None:
