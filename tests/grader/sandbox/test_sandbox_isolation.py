@@ -331,7 +331,14 @@ async def test_a_dead_spare_sandbox_is_replaced_by_a_fresh_fork(launcher):
             break
         await asyncio.sleep(0.01)
     assert len(spares) == 1
-    os.kill(spares[0], signal.SIGKILL)
+    spare = os.pidfd_open(spares[0])
+    signal.pidfd_send_signal(spare, signal.SIGKILL)
+    loop = asyncio.get_running_loop()
+    dead = loop.create_future()
+    loop.add_reader(spare, lambda: dead.done() or dead.set_result(None))
+    await dead
+    loop.remove_reader(spare)
+    os.close(spare)
     frames, exit_ = await run(launcher, """
         import os
         from grader.sandbox.channel import SyncChannel
