@@ -60,7 +60,8 @@ class Worker(GenServer):
         journal, child_id, options = arg
         if options.get("trap", True):
             Process.flag("trap_exit", True)
-        match options.get("init"):
+        plans = options.get("init_plans")  # one plan per start, for flaky children
+        match plans.pop(0) if plans else options.get("init"):
             case "ignore":
                 return otp.Ignore()
             case ("stop", reason):

@@ -255,6 +255,29 @@ async def test_escalation_makes_the_parent_supervisor_restart_the_child_supervis
     await Supervisor.stop(sup)
 
 
+async def test_a_failed_restart_is_retried_until_the_child_starts():
+    journal = Journal()
+    flaky = worker(journal, "w", init_plans=[None, ("stop", "flaky"), None])
+    sup = await start(journal, [flaky])
+    await crash((await pids(sup))["w"])
+    await settle(sup)
+    await settle(sup)  # the retry is a message the supervisor sent itself
+    assert journal.starts() == ["w", "w"]
+    assert Process.alive((await pids(sup))["w"])
+    await Supervisor.stop(sup)
+
+
+async def test_failed_restart_attempts_count_toward_the_intensity():
+    journal = Journal()
+    broken = worker(journal, "w", init_plans=[None] + [("stop", "still_broken")] * 5)
+    sup = await start(journal, [broken], max_restarts=2)
+    watch = Process.monitor(sup)
+    await crash((await pids(sup))["w"])
+    down = await otp.receive(lambda m: isinstance(m, Down) and m.ref is watch, timeout=5)
+    assert down.reason == "shutdown"
+    assert journal.starts() == ["w"]
+
+
 async def test_the_default_intensity_is_three_restarts_in_five_seconds():
     spec = Supervisor.init_spec([])
     assert (spec.max_restarts, spec.max_seconds) == (3, 5.0)
