@@ -45,7 +45,7 @@ _README = """# {title}
 Open the lessons in `content/` with Jupyter (`jupyter lab content/`), in order. Each lesson
 runs top to bottom; its exercise cells start with `%%exercise <id>`: edit the code, run the
 cell, and the exercise's visible tests run on it. `%submit` grades it (set
-`ACADEMY_SERVICE_URL` and `ACADEMY_TOKEN` to submit to your course's grader service).
+`ACADEMY_SERVER` and `ACADEMY_TOKEN` to submit to your course's grader service).
 
 Every exercise is also a folder in `exercises/`: read `prompt.md`, edit the file in
 `starter/`, and run its visible tests with pytest, e.g.
@@ -108,7 +108,8 @@ def check_output(out: Path, exercises: CourseExercises) -> list[str]:
     for notebook in sorted((out / "content").glob("*.ipynb")):
         text = notebook.read_text(encoding="utf-8")
         for exercise_id in sorted(exercises.ids()):
-            problems.extend(exercises.leaks(exercise_id, notebook.name, text))
+            if exercise_id.startswith(f"{notebook.stem}/"):  # the lesson that shows it
+                problems.extend(exercises.leaks(exercise_id, notebook.name, text))
     return problems
 
 

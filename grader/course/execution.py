@@ -137,6 +137,8 @@ async def execute_notebook(
         kernel_name="python3",
         resources={"metadata": {"path": str(cwd)}},
         allow_errors=False,
+        # The kernel's own warnings (e.g. about its TCP transport) are not the lesson's.
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
     kernel_env = {**os.environ, **(env or {})}
     started = time.perf_counter()

@@ -9,8 +9,9 @@
 
 ``%submit [<section>/<slug>]``
     grades the code last run in that exercise cell against all its tests (hidden ones
-    included): to the grader service when ``ACADEMY_SERVICE_URL`` is set, otherwise locally
-    with the grading engine, as ``academy grade`` does.
+    included): by the grader service when ``ACADEMY_SERVER`` (and ``ACADEMY_TOKEN``) are set,
+    as ``academy submit`` does; otherwise locally with the grading engine, as ``academy grade``
+    does (a learner's copy has no hidden tests, and says so).
 
 Both display their results as HTML and also as ``application/vnd.academy.results+json``,
 which is what ``academy course validate`` reads back from executed notebooks.

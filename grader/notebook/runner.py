@@ -37,7 +37,7 @@ __all__ = [
 T = TypeVar("T")
 
 COURSE_ROOT_VARIABLE = "ACADEMY_COURSE_ROOT"
-SERVICE_URL_VARIABLE = "ACADEMY_SERVICE_URL"
+SERVICE_URL_VARIABLE = "ACADEMY_SERVER"  # the same variables as `academy submit`
 SERVICE_TOKEN_VARIABLE = "ACADEMY_TOKEN"
 
 
@@ -154,17 +154,15 @@ def run_visible_tests(exercise_id: str, code: str, *, exercise: Any = None) -> d
 
 def submit(exercise_id: str, code: str) -> dict[str, Any]:
     """Grade ``code`` on every test: through the service if one is configured, else here."""
+    exercise = load_for_notebook(exercise_id)
     url = os.environ.get(SERVICE_URL_VARIABLE)
     if url:
         from grader.notebook.service_client import submit_to_service
 
-        result = _in_fresh_loop(
-            lambda: submit_to_service(
-                url, os.environ.get(SERVICE_TOKEN_VARIABLE, ""), exercise_id, code
-            )
-        )
+        files = _files_for(exercise, code)
+        token = os.environ.get(SERVICE_TOKEN_VARIABLE, "")
+        result = _in_fresh_loop(lambda: submit_to_service(url, token, exercise_id, files))
         return {**result, "where": f"graded by {url}"}
-    exercise = load_for_notebook(exercise_id)
     result = _grade_locally(exercise, code)
     hidden = any(case.visibility == "hidden" for case in exercise.cases)
     where = "graded locally" if hidden else (
