@@ -9,6 +9,7 @@ timeout recorded on the context fails the case even if the test swallowed the ex
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import math
 import time
@@ -49,7 +50,9 @@ def run_case(
         if runner is None:
             error = asyncio.run(_run_with_fixtures(case, context))
         else:
-            error = runner.run(_run_with_fixtures(case, context))
+            # The runner keeps the context it first ran in; this test's context must win.
+            fresh = contextvars.copy_context()
+            error = runner.run(_run_with_fixtures(case, context), context=fresh)
     except BaseException as unexpected:  # the loop itself failed: count it against the test
         error = unexpected
     finally:
