@@ -12,7 +12,7 @@ import functools
 import inspect
 import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -275,8 +275,12 @@ class DynamicSupervisor:
         """Run this dynamic supervisor as a child: type supervisor, shutdown infinity.
 
         On ``DynamicSupervisor`` itself, start options (``name``, ``max_children``...) may be
-        mixed into ``overrides``.
+        mixed into ``overrides`` or given as a dict ``arg``:
+        ``(DynamicSupervisor, {"name": "workers"})`` in a children list.
         """
+        if cls is DynamicSupervisor and isinstance(arg, Mapping):
+            overrides = {**arg, **overrides}
+            arg = None
         start_options = {
             key: overrides.pop(key) for key in (*cls._OPTION_NAMES, "name") if key in overrides
         }

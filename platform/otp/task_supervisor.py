@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,8 +56,13 @@ class TaskSupervisor:
         return pid
 
     @staticmethod
-    def child_spec(arg: Any = None, **options: Any) -> ChildSpec:
-        """A supervisor child running a TaskSupervisor; ``options`` go to ``start_link``."""
+    def child_spec(arg: Mapping[str, Any] | None = None, **options: Any) -> ChildSpec:
+        """A supervisor child running a TaskSupervisor; ``options`` go to ``start_link``.
+
+        ``(TaskSupervisor, {"name": "tasks"})`` in a children list is Elixir's
+        ``{Task.Supervisor, name: MyApp.TaskSupervisor}``.
+        """
+        options = {**(arg or {}), **options}
         overrides = {k: options.pop(k) for k in ("id", "restart", "shutdown") if k in options}
         start = functools.partial(TaskSupervisor.start_link, **options)
         spec = ChildSpec(id=TaskSupervisor, start=(start, ()), type="supervisor")

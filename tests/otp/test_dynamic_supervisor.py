@@ -161,3 +161,9 @@ async def test_a_dynamic_supervisor_runs_inside_a_supervisor_tree():
     assert await GenServer.call(pid, "ping") == "pong"
     await otp.Supervisor.stop(top)
     assert not Process.alive(pid)
+
+
+async def test_a_dynamic_supervisor_child_takes_its_options_as_a_dict_like_elixir():
+    top = await otp.Supervisor.start_link([(DynamicSupervisor, {"name": "workers"})])
+    assert Process.whereis("workers") is not None
+    await otp.Supervisor.stop(top)

@@ -97,3 +97,9 @@ async def test_a_named_task_supervisor_runs_in_a_supervision_tree():
     assert await Task.await_(task) == "ok"
     await Supervisor.stop(top)
     assert Process.whereis("tasks") is None
+
+
+async def test_a_task_supervisor_child_takes_its_options_as_a_dict_like_elixir():
+    top = await Supervisor.start_link([(TaskSupervisor, {"name": "jobs"})])
+    assert Process.whereis("jobs") is not None
+    await Supervisor.stop(top)
