@@ -10,6 +10,7 @@ Layering (inner to outer):
 - ``proxy``, ``assertions``, ``collect``, ``runner``: the trusted side. Test modules run in
   the grader process against proxies of the learner's modules; verdicts never leave it.
 - ``grading``: ``grade()``, which ties a sandbox (``grader.sandbox``) to the runner.
+- ``validation``, ``junit``: authors' checks on an exercise, and JUnit XML for CI.
 """
 
 from grader.engine.catalog import Catalog, find_exercise

@@ -1,8 +1,9 @@
 """The trusted side of the channel: a session per sandbox, and proxies that tests use.
 
-Tests run in a worker thread of the grader (so a synchronous remote call can block), while
-the sandbox's channel lives on the grader's event loop. A proxy call hops to that loop,
-sends one request and waits for its answer, bounded by the test's deadline:
+A submission is graded in one worker thread of the grader, which owns the sandbox's socket
+(`Session`): a synchronous remote call blocks that thread on the socket, an async one waits on
+the running test's event loop, which reads the socket when it is readable. No other thread or
+loop sits in between, so a remote call costs one socket round trip.
 
 - `LearnerModule`: what `import stack` gives a test module in the grader. It forwards to the
   *current* test's session (a context variable), so a test module is imported once per
