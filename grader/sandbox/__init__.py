@@ -7,6 +7,7 @@ Layers, inner to outer:
   read-only root, the learner's identity, rlimits) in the processes that run it.
 - ``zygote`` / ``child``: the warm and the cold way to start a monitor.
 - ``launcher``: `SandboxLauncher` and `SandboxedProcess`, what the grading engine uses.
+- ``bench``: spawn latency, warm against cold (`python -m grader.sandbox.bench`).
 
 docs/grading-security.md ("Isolation") says what each layer stops and what it does not.
 """

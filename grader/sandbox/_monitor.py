@@ -2,7 +2,9 @@
 
 Forked by the zygote (warm path) or started as `python -m grader.sandbox.child` (cold path),
 it creates the namespaces, forks the sandbox's first process (`_init`), waits for it and
-writes how it ended to the status pipe, then exits. It never runs learner code, so what it
+writes how it ended to the status pipe, then exits. A *spare* monitor (`run_spare_monitor`)
+does the same ahead of time and receives the spawn's descriptors only when the zygote hands
+it a request. It never runs learner code, so what it
 writes can be trusted; the sandbox cannot reach it (it sits outside the sandbox's pid
 namespace). SIGTERM asks it to kill the sandbox: with namespaces, killing pid 1 takes every
 descendant with it, and `waitpid` returns only once they are all gone.
