@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import math
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ __all__ = [
 Restart: TypeAlias = Literal["permanent", "transient", "temporary"]
 ChildType: TypeAlias = Literal["worker", "supervisor"]
 Shutdown: TypeAlias = float | int | Literal["brutal_kill", "infinity"] | None
-StartFunction: TypeAlias = Callable[..., Awaitable["Pid | None"]]
+StartFunction: TypeAlias = Callable[..., "Awaitable[Pid | None] | Pid | None"]
 
 DEFAULT_WORKER_SHUTDOWN = 5.0
 """Seconds a worker gets to run ``terminate`` before it is killed (Elixir: 5000 ms)."""
@@ -60,8 +61,9 @@ class InvalidChildSpecError(OTPError, ValueError):
 class ChildSpec:
     """One child of a supervisor, as Elixir's child spec map.
 
-    ``start`` is ``(async_function, args)``; the function must start a process linked to the
-    caller (the supervisor) and return its pid, or ``None`` for ``:ignore``. A bare callable is
+    ``start`` is ``(function, args)``; the function (usually ``async def``, such as
+    ``GenServer.start_link``) must start a process linked to the caller (the supervisor) and
+    return its pid, or ``None`` for ``:ignore``. A bare callable is
     accepted and means "no arguments". ``shutdown=None`` picks the OTP default for the
     child's ``type``: 5.0 seconds for a worker, infinity for a supervisor.
     """
@@ -77,7 +79,7 @@ class ChildSpec:
         if callable(start):
             start = (start, ())
         if not (isinstance(start, tuple | list) and len(start) == 2 and callable(start[0])):
-            raise InvalidChildSpecError(self, "start must be (async_function, args)")
+            raise InvalidChildSpecError(self, "start must be (function, args)")
         fn, args = start
         if not isinstance(args, tuple | list):
             raise InvalidChildSpecError(self, "the args of start must be a tuple")
@@ -116,9 +118,15 @@ class ChildSpec:
         return (fn,)
 
     async def start_child(self, *extra_arguments: Any) -> Pid | None:
-        """Run the start function (``extra_arguments`` first, as DynamicSupervisor prepends)."""
+        """Run the start function (``extra_arguments`` first, as DynamicSupervisor prepends).
+
+        A plain function returning the pid is accepted as well as an ``async def`` one.
+        """
         fn, args = self.start
-        return await fn(*extra_arguments, *args)
+        started = fn(*extra_arguments, *args)
+        if inspect.isawaitable(started):
+            started = await started
+        return started
 
 
 def _valid_shutdown(shutdown: object) -> bool:

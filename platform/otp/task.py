@@ -117,17 +117,18 @@ class Task:
         by_ref = {task.ref: index for index, task in enumerate(tasks)}
         results: list[Any] = [None] * len(tasks)
         loop = asyncio.get_running_loop()
-        deadline = None if _seconds(timeout) is None else loop.time() + timeout  # type: ignore[operator]
+        seconds = _seconds(timeout)
+        deadline = None if seconds is None else loop.time() + seconds
         while by_ref:
             left = None if deadline is None else max(0.0, deadline - loop.time())
             try:
                 message = await receive(_reply_or_down_of_any(by_ref), timeout=left)
             except TimeoutError:
-                _forget(tasks, by_ref)
+                _forget(by_ref)
                 raise _timeout_error("await_many", tasks, timeout) from None
             if type(message) is Down:
                 index = by_ref.pop(message.ref)
-                _forget(tasks, by_ref)
+                _forget(by_ref)
                 raise _task_exit_error(tasks[index], message.reason)
             ref, value = message
             results[by_ref.pop(ref)] = value
@@ -155,7 +156,8 @@ class Task:
         by_ref = {task.ref: index for index, task in enumerate(tasks)}
         results: list[TaskResult | None] = [None] * len(tasks)
         loop = asyncio.get_running_loop()
-        deadline = None if _seconds(timeout) is None else loop.time() + timeout  # type: ignore[operator]
+        seconds = _seconds(timeout)
+        deadline = None if seconds is None else loop.time() + seconds
         while by_ref:
             left = None if deadline is None else max(0.0, deadline - loop.time())
             try:
@@ -280,7 +282,7 @@ def _as_result(message: Any) -> TaskResult:
     return ("ok", message[1])
 
 
-def _forget(tasks: Sequence[Task], pending: dict[Ref, int]) -> None:
+def _forget(pending: dict[Ref, int]) -> None:
     for ref in pending:
         Process.demonitor(ref, flush=True)
 

@@ -102,3 +102,10 @@ async def test_start_child_prepends_extra_arguments():
 def test_malformed_children_are_rejected_with_the_reason(child, problem):
     with pytest.raises(InvalidChildSpecError, match=problem):
         child_spec(child)
+
+
+async def test_a_plain_start_function_returning_the_pid_is_accepted():
+    def start(arg):
+        return ("pid-of", arg)
+
+    assert await ChildSpec(id="w", start=(start, (1,))).start_child() == ("pid-of", 1)
