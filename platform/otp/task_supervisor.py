@@ -38,8 +38,9 @@ class TaskSupervisor:
     """Start with ``await TaskSupervisor.start_link(name="tasks")`` (or put
     ``TaskSupervisor.child_spec(name="tasks")`` in a supervision tree)."""
 
-    @staticmethod
+    @classmethod
     async def start_link(
+        cls,
         *,
         name: str | Any | None = None,
         max_restarts: int = 3,
