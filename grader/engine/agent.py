@@ -313,6 +313,8 @@ class Agent:
 def _is_stable(obj: Any) -> bool:
     """Modules, classes and plain functions live as long as the learner's modules do: their
     references survive `reset`, so the runner may cache them across tests."""
+    if inspect.ismethod(obj):  # a classmethod bound to a class: `Stack.start_link`
+        return inspect.isclass(obj.__self__) and inspect.isfunction(obj.__func__)
     return inspect.ismodule(obj) or inspect.isclass(obj) or inspect.isfunction(obj)
 
 
