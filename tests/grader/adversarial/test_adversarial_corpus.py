@@ -119,3 +119,13 @@ async def test_killing_the_parent_reaches_neither_the_grader_nor_the_zygote(targ
     assert zygote is not None
     os.kill(zygote, 0)  # still alive: raises ProcessLookupError otherwise
     assert launcher.zygote_pid == zygote
+
+
+async def test_a_disk_fill_stays_in_the_sandboxes_own_scratch_space(target, launcher):
+    outside = [Path("/tmp/fill.bin"), REPO / "fill.bin"]
+    before = {path: path.exists() for path in outside}
+    result = await grade_file(target, launcher, "disk_fill")
+    assert result.score == 0
+    assert "File too large" in (result.tests[0].message or "")
+    for path, existed in before.items():
+        assert path.exists() == existed
