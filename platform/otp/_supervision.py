@@ -8,6 +8,7 @@ child's ``Down`` in the caller's mailbox.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
 import math
 from dataclasses import dataclass
@@ -113,31 +114,43 @@ async def shutdown_children_together(
     children: list[tuple[Pid, float | Literal["brutal_kill"]]],
 ) -> None:
     """Stop many children at once, each within its own shutdown (DynamicSupervisor's way:
-    its children are peers, so none waits for another)."""
+    its children are peers, so none waits for another). Linear in the number of children."""
     loop = asyncio.get_running_loop()
-    waiting: dict[Any, tuple[Pid, float | None]] = {}
-    for pid, shutdown in children:
-        ref = Process.monitor(pid)
+    monitored = [(Process.monitor(pid), pid, shutdown) for pid, shutdown in children]
+    for _, pid, _ in monitored:
         Process.unlink(pid)
-        await _take_exit(pid)
+    # Exits of children that died before the unlinks; their Down still arrives below.
+    leaving = {pid for _, pid, _ in monitored}
+    while True:
+        try:
+            await receive(lambda m: type(m) is Exit and m.pid in leaving, timeout=0)
+        except TimeoutError:
+            break
+    waiting: dict[Any, Pid] = {}
+    deadlines: list[tuple[float, int, Any]] = []  # heap of (deadline, tiebreak, ref)
+    now = loop.time()
+    for n, (ref, pid, shutdown) in enumerate(monitored):
+        waiting[ref] = pid
         if shutdown == "brutal_kill":
             Process.exit(pid, "kill")
-            deadline = None
-        else:
-            Process.exit(pid, "shutdown")
-            deadline = None if shutdown == math.inf else loop.time() + shutdown
-        waiting[ref] = (pid, deadline)
+            continue
+        Process.exit(pid, "shutdown")
+        if shutdown != math.inf:
+            heapq.heappush(deadlines, (now + shutdown, n, ref))
     while waiting:
-        deadlines = [d for _, d in waiting.values() if d is not None]
-        left = max(0.0, min(deadlines) - loop.time()) if deadlines else None
+        while deadlines and deadlines[0][2] not in waiting:
+            heapq.heappop(deadlines)
+        left = max(0.0, deadlines[0][0] - loop.time()) if deadlines else None
         try:
             down = await receive(lambda m: type(m) is Down and m.ref in waiting, timeout=left)
         except TimeoutError:
             now = loop.time()
-            for ref, (pid, deadline) in list(waiting.items()):
-                if deadline is not None and deadline <= now:
-                    log.warning("child %r did not stop within its shutdown; killing it", pid)
-                    Process.exit(pid, "kill")
-                    waiting[ref] = (pid, None)
+            while deadlines and deadlines[0][0] <= now:
+                ref = heapq.heappop(deadlines)[2]
+                if ref in waiting:
+                    log.warning(
+                        "child %r did not stop within its shutdown; killing it", waiting[ref]
+                    )
+                    Process.exit(waiting[ref], "kill")
             continue
         del waiting[down.ref]
