@@ -3,6 +3,8 @@
 One test per behaviour of the DynamicSupervisor section of otp-semantics.md.
 """
 
+import asyncio
+
 import otp
 import pytest
 from otp import (
@@ -167,3 +169,20 @@ async def test_a_dynamic_supervisor_child_takes_its_options_as_a_dict_like_elixi
     top = await otp.Supervisor.start_link([(DynamicSupervisor, {"name": "workers"})])
     assert Process.whereis("workers") is not None
     await otp.Supervisor.stop(top)
+
+
+async def test_a_child_that_outlives_its_shutdown_is_killed_while_the_others_stop_normally():
+    journal = Journal()
+    never = asyncio.Event()
+    sup = await DynamicSupervisor.start_link()
+    quick = await DynamicSupervisor.start_child(sup, worker(journal, "quick"))
+    slow = await DynamicSupervisor.start_child(
+        sup, worker(journal, "slow", shutdown=0.05, hang_in_terminate=never)
+    )
+    watches = {Process.monitor(quick): "quick", Process.monitor(slow): "slow"}
+    await DynamicSupervisor.stop(sup)
+    reasons = {}
+    for _ in watches:
+        down = await otp.receive(lambda m: isinstance(m, Down) and m.ref in watches, timeout=0)
+        reasons[watches[down.ref]] = down.reason
+    assert reasons == {"quick": "shutdown", "slow": "killed"}
