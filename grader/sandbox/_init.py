@@ -3,8 +3,8 @@
 With namespaces it is pid 1 of a fresh pid namespace, so when it exits the kernel kills every
 process the learner's code started. The order matters: build the root while still root of
 the user namespace, then take the learner's identity and drop every capability, then place
-the submitted files (owned by the learner), then the rlimits, then close every fd but the
-channel, then the learner's code.
+the submitted files (owned by the learner), then the rlimits and the seccomp filter, then
+close every fd but the channel, then the learner's code.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import sys
 import traceback
 from collections.abc import Callable, Mapping
 
-from grader.sandbox import _linux
+from grader.sandbox import _linux, _seccomp
 from grader.sandbox._rootfs import SCRATCH, enter_minimal_root, mount_private_dirs
 from grader.sandbox._spec import ChildFds, SpawnSpec
 from grader.sandbox._types import Isolation, Limits
@@ -208,6 +208,8 @@ def run_init(*, isolation: Isolation, expose: tuple[str, ...], obtain: SpecSourc
         importlib.invalidate_caches()
         _restore_default_signals()
         _apply_rlimits(spec.limits)
+        if _seccomp.supported():
+            _seccomp.install()
         _place_stdio(fds.stdout, fds.stderr, fds.channel)
     except BaseException as exc:
         message = json.dumps({"setup_error": f"{type(exc).__name__}: {exc}"})

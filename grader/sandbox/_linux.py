@@ -106,3 +106,7 @@ def drop_all_capabilities() -> None:
 def locked_mount_flags(path: str) -> int:
     """The flags a read-only remount of a bind of `path` must repeat to be allowed."""
     return os.statvfs(path).f_flag & _LOCKED_STATVFS_FLAGS
+
+
+def prctl_pointer(option: int, arg: int, pointer: int) -> None:
+    _check(_libc.prctl(option, arg, pointer, 0, 0), f"prctl({option})")

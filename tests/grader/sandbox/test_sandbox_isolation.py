@@ -366,3 +366,36 @@ async def test_the_runtime_still_works_inside(launcher):
     """)
     assert exit_.returncode == 0, exit_.stderr
     assert frames == [{"decimal": "0.3", "otp": True, "child": "42", "child_err": ""}]
+
+
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="the seccomp filter is x86_64 only")
+async def test_seccomp_refuses_namespaces_mounts_and_kernel_surfaces_but_not_threads(launcher):
+    frames, exit_ = await run(launcher, """
+        import ctypes, os, threading
+        from grader.sandbox.channel import SyncChannel
+        libc = ctypes.CDLL(None, use_errno=True)
+        def errno_of(result):
+            return "allowed" if result == 0 else os.strerror(ctypes.get_errno())
+        def main(fd):
+            seen = []
+            worker = threading.Thread(target=seen.append, args=("thread ran",))
+            worker.start()
+            worker.join()
+            pid = os.fork()
+            if pid == 0:
+                os._exit(7)
+            _, status = os.waitpid(pid, 0)
+            SyncChannel.from_fd(fd).send({
+                "unshare_user": errno_of(libc.unshare(0x10000000)),
+                "unshare_net": errno_of(libc.unshare(0x40000000)),
+                "mount": errno_of(libc.mount(b"none", b"/tmp", b"tmpfs", 0, None)),
+                "io_uring": errno_of(libc.syscall(425, 8, ctypes.c_void_p(0))),
+                "ptrace": errno_of(libc.ptrace(16, 1, None, None)),
+                "thread": seen, "fork": os.waitstatus_to_exitcode(status),
+            })
+    """)
+    assert exit_.returncode == 0, exit_.stderr
+    denied = "Operation not permitted"
+    assert frames == [{"unshare_user": denied, "unshare_net": denied, "mount": denied,
+                       "io_uring": denied, "ptrace": denied, "thread": ["thread ran"],
+                       "fork": 7}]
