@@ -19,6 +19,8 @@ from otp import (
 )
 from supervision_probes import Journal, Worker, crash, worker
 
+pytestmark = pytest.mark.usefixtures("no_leaks")
+
 
 async def settle(sup):
     await DynamicSupervisor.count_children(sup)

@@ -13,6 +13,8 @@ import pytest
 from otp import ChildCounts, Down, GenServer, Process, StartError, Supervisor, SupervisorError
 from supervision_probes import Journal, Worker, crash, settle, supervisor, worker
 
+pytestmark = pytest.mark.usefixtures("no_leaks")
+
 
 async def pids(sup):
     return {child.id: child.pid for child in await Supervisor.which_children(sup)}

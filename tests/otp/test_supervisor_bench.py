@@ -1,7 +1,10 @@
 """The restart-latency probe that `academy bench otp` calls."""
 
+import pytest
 from otp import Process
 from otp._supervision_bench import measure_restart_latency
+
+pytestmark = pytest.mark.usefixtures("no_leaks")
 
 
 async def test_restart_latency_probe_times_every_restart_and_leaves_nothing_running():

@@ -13,6 +13,8 @@ import otp
 import pytest
 from otp import CallTimeoutError, Down, ExitError, NotTaskOwnerError, Process, Supervisor, Task
 
+pytestmark = pytest.mark.usefixtures("no_leaks")
+
 
 def chain(order):
     """Gates that make tasks finish in ``order``: task ``i`` waits for gate ``i`` and then

@@ -6,6 +6,8 @@ import otp
 import pytest
 from otp import Down, ExitError, Process, Supervisor, Task, TaskSupervisor
 
+pytestmark = pytest.mark.usefixtures("no_leaks")
+
 
 async def forever():
     await asyncio.Event().wait()
