@@ -9,6 +9,7 @@ import signal
 import sys
 import textwrap
 
+import pytest
 from sandbox_support import pid_namespace_members
 
 _GRADER = textwrap.dedent("""
@@ -67,3 +68,27 @@ async def test_killing_the_grader_kills_its_zygote_and_sandboxes():
             break
         await asyncio.sleep(0.01)
     assert pid_namespace_members(started["ns"]) == []
+
+
+async def test_a_sandbox_that_cannot_be_built_is_a_setup_error_not_an_exit():
+    from grader.sandbox import SandboxLauncher, SandboxSetupError
+
+    async with SandboxLauncher(preload=()) as launcher:
+        # "a" as a file and as a directory: placing the files fails inside the sandbox.
+        process = await launcher.spawn({"a": b"file", "a/b.py": b"x = 1\n"}, entry="a.b:x")
+        with pytest.raises(SandboxSetupError, match="could not be built"):
+            await process.wait()
+        await process.channel.close()
+
+
+async def test_a_zygote_that_cannot_preload_leaves_the_launcher_on_the_cold_path(caplog):
+    from grader.sandbox import Isolation, SandboxLauncher
+
+    async with SandboxLauncher(preload=("no_such_module_anywhere",)) as launcher:
+        assert launcher.zygote_pid is None
+        assert "no_such_module_anywhere" in caplog.text
+        assert launcher.isolation is Isolation.NAMESPACES
+        process = await launcher.spawn({}, entry="grader.sandbox._probe:ready")
+        assert await process.channel.recv(timeout=10) == {"ready": True}
+        assert (await process.wait()).returncode == 0
+        await process.channel.close()
