@@ -1,0 +1,42 @@
+"""Static assets: htmx pinned from the npm registry and served by us, nothing from a CDN."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from grader.service.settings import Settings
+from grader.web.app import create_app
+
+STATIC = Path(__file__).resolve().parents[3] / "grader" / "web" / "static"
+TEMPLATES = STATIC.parent / "templates"
+PINNED_VERSION = "2.0.11"
+
+
+def test_vendored_htmx_is_the_pinned_release_byte_for_byte() -> None:
+    script = (STATIC / "vendor" / "htmx.min.js").read_bytes()
+    assert f'version:"{PINNED_VERSION}"'.encode() in script
+    note = (STATIC / "vendor" / "VERSION").read_text()
+    assert f"htmx.org {PINNED_VERSION}" in note
+    assert f"htmx.min.js sha256: {hashlib.sha256(script).hexdigest()}" in note
+    assert (STATIC / "vendor" / "htmx.LICENSE").read_text().startswith("Zero-Clause BSD")
+
+
+def test_templates_and_scripts_load_nothing_from_another_host() -> None:
+    external = re.compile(r"""(src|href)=["']?(https?:)?//""")
+    for path in [*TEMPLATES.glob("*.html"), *STATIC.glob("*.js"), *STATIC.glob("*.css")]:
+        assert not external.search(path.read_text()), f"{path.name} loads from another host"
+
+
+def test_static_files_and_the_highlight_stylesheet_are_served(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, secret_key="static-test")
+    with TestClient(create_app(settings)) as client:
+        htmx = client.get("/static/vendor/htmx.min.js")
+        assert htmx.status_code == 200 and PINNED_VERSION in htmx.text
+        assert client.get("/static/lesson.js").status_code == 200
+        css = client.get("/highlight.css")
+        assert css.headers["content-type"].startswith("text/css")
+        assert "[data-theme='dark'] .hl" in css.text
