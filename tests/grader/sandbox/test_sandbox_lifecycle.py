@@ -92,3 +92,19 @@ async def test_a_zygote_that_cannot_preload_leaves_the_launcher_on_the_cold_path
         assert await process.channel.recv(timeout=10) == {"ready": True}
         assert (await process.wait()).returncode == 0
         await process.channel.close()
+
+
+async def test_concurrent_spawns_each_get_their_own_sandbox_and_channel():
+    from grader.sandbox import SandboxLauncher
+
+    async with SandboxLauncher(preload=()) as launcher:
+        processes = await asyncio.gather(*(
+            launcher.spawn({}, entry="grader.sandbox._probe:echo") for _ in range(6)))
+        for index, process in enumerate(processes):
+            await process.channel.send({"index": index})
+        answers = [await process.channel.recv(timeout=10) for process in processes]
+        exits = [await process.wait() for process in processes]
+        for process in processes:
+            await process.channel.close()
+    assert answers == [{"index": index} for index in range(6)]
+    assert [exit_.returncode for exit_ in exits] == [0] * 6
