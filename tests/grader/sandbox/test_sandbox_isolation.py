@@ -72,7 +72,8 @@ async def test_repository_exercises_and_service_data_are_not_in_the_sandbox(laun
     (data_dir / "academy.sqlite3").write_bytes(b"SQLite format 3\0 secrets")
     paths = [str(REPO / "exercises"), str(REPO), str(REPO / "pyproject.toml"), str(data_dir),
              str(data_dir / "academy.sqlite3"), "/root", "/home", "/etc/shadow", "/etc/ssh",
-             str(Path.home() / ".ssh"), "/var/lib/postgresql", "/proc/1/environ"]
+             str(Path.home() / ".ssh"), "/var/lib/postgresql", "/var/run/postgresql",
+             "/run", "/proc/1/environ"]
     frames, exit_ = await run(launcher, f"""
         import os
         from grader.sandbox.channel import SyncChannel
@@ -96,7 +97,7 @@ async def test_repository_exercises_and_service_data_are_not_in_the_sandbox(laun
     assert seen[str(data_dir / "academy.sqlite3")] == "FileNotFoundError"
     assert seen["/root"] in (["."], [".pyenv"])  # only the path down to the Python install
     for path in ("/home", "/etc/shadow", "/etc/ssh", str(Path.home() / ".ssh"),
-                 "/var/lib/postgresql"):
+                 "/var/lib/postgresql", "/var/run/postgresql", "/run"):
         assert seen[path] == "FileNotFoundError", path
     await assert_still_serves(launcher)
 
