@@ -242,6 +242,17 @@ async def _reply_to_owner(
 ) -> None:
     result = await _call(fn, args)
     send(owner, (cell[0], result))
+    unlink_after_reply(owner)
+
+
+def unlink_after_reply(owner: Pid) -> None:
+    """Drop the link to the owner once the reply is sent.
+
+    The reply already carries the outcome; left linked, the task's normal exit would put an
+    ``Exit(pid, "normal")`` in every trapping owner's mailbox (the shell traps exits), where
+    thousands of them pile up and slow down each later selective receive.
+    """
+    Process.unlink(owner)
 
 
 async def _run_only(fn: Callable[..., Any], args: tuple[Any, ...]) -> None:

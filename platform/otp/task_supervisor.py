@@ -21,7 +21,7 @@ from otp._process import Pid, Process, Ref, receive, send, spawn_link
 from otp._process import self as self_pid
 from otp.child_spec import ChildSpec, Restart, Shutdown, child_spec
 from otp.dynamic_supervisor import DynamicSupervisor
-from otp.task import Task, _call
+from otp.task import Task, _call, unlink_after_reply
 
 __all__ = ["TaskSupervisor"]
 
@@ -147,3 +147,4 @@ async def _wait_for_owner_then_reply(fn: Callable[..., Any], args: tuple[Any, ..
     owner: _Owner = await receive(lambda message: type(message) is _Owner)
     result = await _call(fn, args)
     send(owner.pid, (owner.ref, result))
+    unlink_after_reply(owner.pid)

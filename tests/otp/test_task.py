@@ -299,3 +299,10 @@ async def test_async_stream_accepts_async_iterables():
         return x * x
 
     assert await collect(Task.async_stream(numbers(), square)) == [("ok", 0), ("ok", 1), ("ok", 4)]
+
+
+async def test_finished_tasks_leave_nothing_in_a_trapping_owners_mailbox():
+    results = await collect(Task.async_stream(range(50), abs, max_concurrency=4))
+    assert await Task.await_(Task.async_(abs, -1)) == 1
+    assert len(results) == 50
+    assert Process.info(otp.self())["message_queue_len"] == 0
