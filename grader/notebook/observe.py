@@ -43,7 +43,7 @@ async def supervision_tree(sup: Any, label: str | None = None, note: str = "") -
                 TreeNode(name, repr(child_pid) if child_pid else None, info.type)  # type: ignore[arg-type]
             )
     return TreeNode(
-        label or label_of(sup),
+        label or _registered_name(pid) or label_of(sup),
         repr(pid) if pid is not None else None,
         "supervisor",
         note,
@@ -51,14 +51,20 @@ async def supervision_tree(sup: Any, label: str | None = None, note: str = "") -
     )
 
 
+def _registered_name(pid: otp.Pid | None) -> str | None:
+    details = otp.Process.info(pid) if pid is not None else None
+    name = details.get("registered_name") if details else None
+    return label_of(name) if name else None
+
+
 def _child_label(info: Any, pid: otp.Pid | None) -> str:
     """The child's id; a DynamicSupervisor's children have none, so their registered name (or
     their module) labels them instead."""
     if info.id not in (None, "undefined"):
         return label_of(info.id)
-    details = otp.Process.info(pid) if pid is not None else None
-    if details and details.get("registered_name"):
-        return label_of(details["registered_name"])
+    name = _registered_name(pid)
+    if name:
+        return name
     return label_of(info.modules[0]) if info.modules else "child"
 
 
