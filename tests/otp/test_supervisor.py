@@ -296,6 +296,27 @@ async def test_children_stop_in_reverse_start_order():
     assert journal.events == [("stop", k, "shutdown") for k in "cba"]
 
 
+async def test_a_supervisor_stops_its_children_in_reverse_when_its_parent_exits():
+    journal = Journal()
+    shell = otp.self()
+
+    async def parent():
+        sup = await start(journal, [worker(journal, k) for k in "ab"])
+        otp.send(shell, sup)
+        await otp.receive()
+        otp.exit("shutdown")
+
+    parent_pid = otp.spawn(parent)
+    sup = await otp.receive(timeout=5)
+    watch = Process.monitor(sup)
+    otp.send(parent_pid, "go")
+    assert (
+        await otp.receive(lambda m: isinstance(m, Down) and m.ref is watch, timeout=5)
+    ).reason == ("shutdown")
+    assert journal.stops() == ["b", "a"]
+    assert Process.list() == []
+
+
 async def test_nested_supervisor_stops_its_children_before_the_parent_goes_on():
     journal = Journal()
     inner = supervisor(journal, "inner", [worker(journal, "x"), worker(journal, "y")])
