@@ -18,13 +18,13 @@ learns of the death through a message instead, which leaves a short window with 
 
 from __future__ import annotations
 
-import asyncio
 import weakref
 from collections.abc import Callable
 from typing import Any, Literal, TypeAlias
 
 from otp._exceptions import AlreadyRegisteredError, OTPError
-from otp._process import Pid, Via, _me, _Proc
+from otp._node import Node, current_node
+from otp._process import Pid, Via, _current, _me, _Proc
 from otp._returns import Ok
 from otp.child_spec import ChildSpec
 from otp.gen_server import GenServer
@@ -142,26 +142,30 @@ class _Table:
         self.by_pid.clear()
 
 
-# Tables per event loop, by registry name (a registry's name is also its process name).
-_indexes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _Table]] = (
-    weakref.WeakKeyDictionary()
-)
-_table_loops: weakref.WeakKeyDictionary[_Table, asyncio.AbstractEventLoop] = (
-    weakref.WeakKeyDictionary()
-)
+# Tables per node (one node per event loop), by registry name; a registry's name is also its
+# process name. The last node used is cached: a lookup from inside a process then costs a
+# context variable read and two dict reads, without asking asyncio for the running loop.
+_indexes: weakref.WeakKeyDictionary[Node, dict[str, _Table]] = weakref.WeakKeyDictionary()
+_table_nodes: weakref.WeakKeyDictionary[_Table, Node] = weakref.WeakKeyDictionary()
+_last: tuple[Node | None, dict[str, _Table]] = (None, {})
 
 
 def _index() -> dict[str, _Table]:
-    loop = asyncio.get_running_loop()
-    index = _indexes.get(loop)
+    global _last
+    proc = _current.get()
+    node = proc.node if proc is not None else current_node()
+    if _last[0] is node:
+        return _last[1]
+    index = _indexes.get(node)
     if index is None:
-        index = _indexes[loop] = {}
+        index = _indexes[node] = {}
+    _last = (node, index)
     return index
 
 
 def _index_of(table: _Table) -> dict[str, _Table]:
-    loop = _table_loops.get(table)
-    return _indexes.get(loop, {}) if loop is not None else {}
+    node = _table_nodes.get(table)
+    return _indexes.get(node, {}) if node is not None else {}
 
 
 def _table(registry: str) -> _Table:
@@ -169,10 +173,6 @@ def _table(registry: str) -> _Table:
         return _index()[registry]
     except KeyError:
         raise UnknownRegistryError(registry) from None
-    except RuntimeError:
-        raise RuntimeError(
-            "Registry functions need a running asyncio event loop: call them from async code"
-        ) from None
 
 
 class _RegistryServer(GenServer):
@@ -182,7 +182,7 @@ class _RegistryServer(GenServer):
     async def init(self, table: _Table) -> Ok:
         index = _index()
         proc = _me()
-        _table_loops[table] = asyncio.get_running_loop()
+        _table_nodes[table] = proc.node
         index[table.name] = table
         if proc.on_exit is None:
             proc.on_exit = []
