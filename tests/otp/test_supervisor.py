@@ -310,9 +310,8 @@ async def test_a_supervisor_stops_its_children_in_reverse_when_its_parent_exits(
     sup = await otp.receive(timeout=5)
     watch = Process.monitor(sup)
     otp.send(parent_pid, "go")
-    assert (
-        await otp.receive(lambda m: isinstance(m, Down) and m.ref is watch, timeout=5)
-    ).reason == ("shutdown")
+    down = await otp.receive(lambda m: isinstance(m, Down) and m.ref is watch, timeout=5)
+    assert down.reason == "shutdown"
     assert journal.stops() == ["b", "a"]
     assert Process.list() == []
 
