@@ -19,9 +19,12 @@ import keyword
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.engine.errors import ExerciseError
+
+if TYPE_CHECKING:
+    from grader.engine.collect import TestCase
 
 DIFFICULTIES = ("easy", "medium", "hard")
 _TOP_LEVEL_KEYS = {"id", "title", "difficulty", "files", "hints", "limits", "tasks", "points"}
@@ -78,7 +81,7 @@ class Exercise:
     starter: dict[str, str]
     solution: dict[str, str]
     test_files: tuple[TestFile, ...]
-    cases: tuple[Any, ...] = field(default=(), repr=False)  # collect.TestCase, set by load
+    cases: tuple[TestCase, ...] = field(default=(), repr=False)  # set by load_exercise
 
     @property
     def modules(self) -> tuple[str, ...]:
