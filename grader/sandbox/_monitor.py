@@ -44,10 +44,12 @@ class _State:
     init_pid: int | None = None
     alive_fd: int | None = None  # held open while the monitor lives; init watches it
     kill_requested = False
+    stopped = False  # the sandbox was killed on request (SIGTERM), not ended by itself
     rlimits_only = False
 
 
 def _kill_sandbox(state: type[_State]) -> None:
+    state.stopped = True
     pid = state.init_pid
     if pid is None:
         state.kill_requested = True
@@ -198,9 +200,9 @@ def _wait_and_report(pid: int, status_fd: int, scratch: str | None) -> None:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
     if os.WIFSIGNALED(status):
-        _report(status_fd, {"signal": os.WTERMSIG(status)})
+        _report(status_fd, {"signal": os.WTERMSIG(status), "stopped": _State.stopped})
     else:
-        _report(status_fd, {"returncode": os.WEXITSTATUS(status)})
+        _report(status_fd, {"returncode": os.WEXITSTATUS(status), "stopped": _State.stopped})
 
 
 def _monitor(listed: list[int], parent_pid: int, parent_maps: IdMapPipes | None,
@@ -228,7 +230,7 @@ def _monitor(listed: list[int], parent_pid: int, parent_maps: IdMapPipes | None,
         _report(fds.status, {"setup_error": f"{type(exc).__name__}: {exc}"})
         return
     if _State.kill_requested:
-        _report(fds.status, {"signal": signal.SIGKILL})
+        _report(fds.status, {"signal": signal.SIGKILL, "stopped": True})
         return
     pid = _fork_init(lambda: (spec, fds), isolation=spec.isolation, expose=spec.expose,
                      scratch=scratch, privileged=privileged, template_ready=template_ready)

@@ -68,10 +68,13 @@ async def _readable(fd: int, within: float | None = None) -> None:
         loop.remove_reader(fd)
 
 
-def _parse_status(raw: bytes) -> tuple[int | None, int | None]:
-    """The monitor's verdict on how the sandbox ended; no verdict means it was killed."""
+def _parse_status(raw: bytes) -> tuple[int | None, int | None, bool]:
+    """The monitor's verdict: exit code, signal, and whether the end was asked for.
+
+    No verdict at all means the monitor itself was killed, which only the launcher does."""
     returncode: int | None = None
     killed_by: int | None = signal.SIGKILL
+    stopped = True
     for line in raw.decode("utf-8", "replace").splitlines():
         try:
             record = json.loads(line)
@@ -83,7 +86,8 @@ def _parse_status(raw: bytes) -> tuple[int | None, int | None]:
             returncode, killed_by = int(record["returncode"]), None
         elif "signal" in record:
             returncode, killed_by = None, int(record["signal"])
-    return returncode, killed_by
+        stopped = bool(record.get("stopped"))
+    return returncode, killed_by, stopped
 
 
 class SandboxedProcess:
@@ -162,9 +166,9 @@ class SandboxedProcess:
             if self._escalation is not None:
                 self._escalation.cancel()
             os.close(self._pidfd)
-        returncode, killed_by = _parse_status(status)
+        returncode, killed_by, stopped = _parse_status(status)
         return SandboxExit(
-            returncode=returncode, signal=killed_by, timed_out=self._timed_out,
+            returncode=returncode, signal=killed_by, timed_out=self._timed_out and stopped,
             stdout=stdout, stderr=stderr, stdout_truncated=stdout_truncated,
             stderr_truncated=stderr_truncated, isolation=self.isolation,
             wall_ms=(time.monotonic() - self._started) * 1000)
