@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import platform
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
@@ -40,7 +41,8 @@ PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 PR_SET_NO_NEW_PRIVS = 38
 
-_SYS_PIVOT_ROOT = 155  # x86_64; the sandbox only enables namespaces where this is known
+# pivot_root has no libc wrapper; its number differs per architecture.
+_SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}.get(platform.machine())
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
@@ -88,6 +90,8 @@ def umount2(target: str, flags: int) -> None:
 
 
 def pivot_root(new_root: str, put_old: str) -> None:
+    if _SYS_PIVOT_ROOT is None:
+        raise OSError(f"pivot_root: system call number unknown on {platform.machine()}")
     _check(_libc.syscall(_SYS_PIVOT_ROOT, _b(new_root), _b(put_old)), "pivot_root")
 
 
