@@ -56,7 +56,16 @@ class Ref:
 class Node:
     """The process table and name table of one event loop."""
 
-    __slots__ = ("__weakref__", "cascade", "loop", "names", "next_pid", "procs", "shell")
+    __slots__ = (
+        "__weakref__",
+        "cascade",
+        "loop",
+        "make_task",
+        "names",
+        "next_pid",
+        "procs",
+        "shell",
+    )
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
@@ -67,6 +76,9 @@ class Node:
         # Exit signals that kill are processed from this queue so a long chain of links does
         # not recurse; None when no cascade is in progress.
         self.cascade: Any = None
+        # Processes are created with asyncio.Task directly (skipping loop.create_task's Python
+        # frame) unless the loop has a custom task factory, which must then be honoured.
+        self.make_task: Any = asyncio.Task if loop.get_task_factory() is None else None
 
 
 _nodes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Node] = weakref.WeakKeyDictionary()

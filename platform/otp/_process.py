@@ -420,7 +420,10 @@ async def _run(proc: _Proc, fn: Callable[..., Awaitable[Any]], args: tuple[Any, 
         )
     proc.task = None
     if proc.alive:
-        _kill(proc, reason)
+        if proc.links is None and proc.node.cascade is None:
+            _terminate(proc, reason)  # nothing to cascade to: skip the queue
+        else:
+            _kill(proc, reason)
 
 
 def _spawn(fn: Callable[..., Awaitable[Any]], args: tuple[Any, ...], link: bool) -> _Proc:
@@ -435,8 +438,16 @@ def _spawn(fn: Callable[..., Awaitable[Any]], args: tuple[Any, ...], link: bool)
     node.procs[n] = proc
     if link:
         _add_link(me, proc)
-    proc.task = node.loop.create_task(_run(proc, fn, args))
+    make_task = node.make_task
+    if make_task is None:
+        proc.task = node.loop.create_task(_run(proc, fn, args))
+    else:
+        proc.task = make_task(_run(proc, fn, args), loop=node.loop, name=_TASK_NAME)
     return proc
+
+
+# One shared name: asyncio would otherwise format a "Task-N" string for every process.
+_TASK_NAME = "otp process"
 
 
 def spawn(fn: Callable[..., Awaitable[Any]], *args: Any) -> Pid:

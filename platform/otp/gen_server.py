@@ -109,7 +109,12 @@ class GenServer:
 
     Class attributes ``restart``, ``shutdown`` and ``type`` set the defaults of
     ``child_spec`` (like ``use GenServer, restart: :transient``).
+
+    Inside the callbacks the name ``self`` is the instance, so Elixir's ``self()`` is written
+    ``self.pid`` (or ``otp.self()``).
     """
+
+    pid: Pid
 
     restart: ClassVar[str] = "permanent"
     shutdown: ClassVar[float | str | None] = 5.0
@@ -342,6 +347,7 @@ async def _serve(ack: Any, cls: type[GenServer], arg: Any) -> None:
     proc = _current.get()
     assert proc is not None
     server = cls()
+    server.pid = proc.pid
     try:
         result = await server.init(arg)
     except ExitError as error:

@@ -597,6 +597,16 @@ async def test_child_spec_start_really_starts_a_linked_server_and_overrides_appl
     await receive(lambda m: type(m) is Exit, timeout=WAIT)
 
 
+async def test_inside_callbacks_self_pid_is_the_servers_pid():
+    class Whoami(GenServer):
+        async def handle_call(self, request, from_, state):
+            return Reply(self.pid, state)
+
+    pid = await Whoami.start()
+    assert await GenServer.call(pid, "who") is pid
+    await GenServer.stop(pid)
+
+
 async def test_gen_server_stop_waits_and_reports_a_different_exit_reason():
     class BadTerminate(GenServer):
         async def terminate(self, reason, state):
