@@ -38,6 +38,7 @@ async def test_sandbox_runs_with_full_isolation_on_this_host(launcher):
     assert launcher.isolation is Isolation.NAMESPACES
     _, exit_ = await run(launcher, "def main(fd): pass")
     assert exit_.isolation is Isolation.NAMESPACES and exit_.returncode == 0
+    await assert_still_serves(launcher)
 
 
 async def test_network_connections_fail_even_to_the_hosts_loopback(launcher):
@@ -190,6 +191,7 @@ async def test_environment_holds_none_of_the_graders_variables(launcher, monkeyp
         assert frames[0] == {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
                              "LC_ALL": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
                              "USER": "learner", "HOME": "/scratch", "TMPDIR": "/tmp"}
+    await assert_still_serves(launcher)
 
 
 async def test_only_stdio_and_the_channel_are_open(launcher):
@@ -208,6 +210,7 @@ async def test_only_stdio_and_the_channel_are_open(launcher):
                                           "stdin": os.readlink("/proc/self/fd/0")})
     """)
     assert frames[0] == {"fds": [0, 1, 2, 3], "channel": 3, "stdin": "/dev/null"}
+    await assert_still_serves(launcher)
 
 
 async def test_the_learner_is_not_root_inside_nor_on_the_host(launcher):
@@ -232,6 +235,7 @@ async def test_the_learner_is_not_root_inside_nor_on_the_host(launcher):
     assert "0" not in host_uids
     if os.geteuid() == 0:
         assert host_uids == ["65534"] * 4
+    await assert_still_serves(launcher)
 
 
 async def test_the_sandbox_sees_only_its_own_processes_and_hostname(launcher):
@@ -244,6 +248,7 @@ async def test_the_sandbox_sees_only_its_own_processes_and_hostname(launcher):
                 "hostname": socket.gethostname()})
     """)
     assert frames[0] == {"pids": [1], "hostname": "sandbox"}
+    await assert_still_serves(launcher)
 
 
 async def test_submitted_files_are_importable_from_the_scratch_dir(launcher):
@@ -257,6 +262,7 @@ async def test_submitted_files_are_importable_from_the_scratch_dir(launcher):
     async with await launcher.spawn(files, FAST, "attack:main") as process:
         assert await process.channel.recv(timeout=5) == {"cwd": "/scratch", "push": [1, 2],
                                                          "value": 42}
+    await assert_still_serves(launcher)
 
 
 @pytest.mark.parametrize("name", ["../escape.py", "/etc/passwd", "a/../../b.py", "", "./x.py"])
@@ -276,6 +282,7 @@ async def test_the_cold_path_isolates_exactly_like_the_zygote(launcher):
     warm, _ = await run(launcher, source)
     cold, exit_ = await run(launcher, source, cold=True)
     assert warm == cold and exit_.isolation is Isolation.NAMESPACES
+    await assert_still_serves(launcher)
 
 
 async def test_a_killed_zygote_is_replaced_on_the_next_spawn(launcher):
@@ -367,6 +374,7 @@ async def test_the_runtime_still_works_inside(launcher):
     """)
     assert exit_.returncode == 0, exit_.stderr
     assert frames == [{"decimal": "0.3", "otp": True, "child": "42", "child_err": ""}]
+    await assert_still_serves(launcher)
 
 
 @pytest.mark.skipif(os.uname().machine != "x86_64", reason="the seccomp filter is x86_64 only")
@@ -400,3 +408,4 @@ async def test_seccomp_refuses_namespaces_mounts_and_kernel_surfaces_but_not_thr
     assert frames == [{"unshare_user": denied, "unshare_net": denied, "mount": denied,
                        "io_uring": denied, "ptrace": denied, "thread": ["thread ran"],
                        "fork": 7}]
+    await assert_still_serves(launcher)
