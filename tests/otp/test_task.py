@@ -249,7 +249,7 @@ async def test_async_stream_kill_task_yields_exit_timeout_for_that_element_and_g
             await forever()
         return x
 
-    stream = Task.async_stream(range(3), maybe_hang, timeout=0.05, on_timeout="kill_task")
+    stream = Task.async_stream(range(3), maybe_hang, timeout=0.2, on_timeout="kill_task")
     assert await collect(stream) == [("ok", 0), ("exit", "timeout"), ("ok", 2)]
     assert Process.list() == []
 
