@@ -14,7 +14,9 @@ from typing import Literal
 
 NodeKind = Literal["supervisor", "worker"]
 NodeState = Literal["running", "restarted", "stopped", "crashed"]
-MessageKind = Literal["call", "reply", "cast", "info", "exit", "down", "timeout", "note"]
+MessageKind = Literal[
+    "call", "reply", "cast", "info", "spawn", "exit", "down", "timeout", "note"
+]
 
 _FONT = "font-family='ui-monospace, SFMono-Regular, Menlo, monospace'"
 _STATE_FILL: dict[str, str] = {
@@ -34,6 +36,7 @@ _KIND_COLOUR: dict[str, str] = {
     "reply": "#1864ab",
     "cast": "#5f3dc4",
     "info": "#2b8a3e",
+    "spawn": "#0b7285",
     "exit": "#c92a2a",
     "down": "#c92a2a",
     "timeout": "#e67700",
@@ -273,7 +276,7 @@ def flow_svg(flow: MessageFlow) -> str:
     """Lifelines left to right in order of appearance; one row per message, time downwards."""
     col_w, row_h, top, pad = 170.0, 30.0, 56.0, 20.0
     columns = {name: pad + col_w / 2 + i * col_w for i, name in enumerate(flow.participants)}
-    width = max(pad * 2 + col_w * max(1, len(columns)), 360.0)
+    width = max(pad * 2 + col_w * max(1, len(columns)), 360.0, pad * 2 + 8.0 * len(flow.title))
     height = top + row_h * (len(flow.messages) + 1) + pad
     parts: list[str] = [
         "<defs>"
