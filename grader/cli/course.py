@@ -74,6 +74,10 @@ def validate(
         Path | None,
         typer.Option(help="The exercises folder (default: $ACADEMY_EXERCISES, else the repo's)."),
     ] = None,
+    check: Annotated[
+        list[str] | None,
+        typer.Option(help="Run only these checks (repeatable); default: all of them."),
+    ] = None,
 ) -> None:
     """Check the course as learners will get it; exit 1 when anything is wrong."""
     from grader.engine.catalog import default_root
@@ -83,8 +87,13 @@ def validate(
     if root is None or not root.is_dir():
         console.print("[red]error:[/red] cannot find the exercises folder; pass --exercises")
         raise typer.Exit(2)
+    unknown = sorted(set(check or ()) - set(COURSE_CHECKS))
+    if unknown:
+        console.print(f"[red]error:[/red] no check named {unknown[0]} "
+                      f"(known: {', '.join(COURSE_CHECKS)})")
+        raise typer.Exit(2)
     context = CourseContext(exercises_root=root, console=console, only=tuple(only or ()))
-    problems = asyncio.run(_run_checks(context))
+    problems = asyncio.run(_run_checks(context, tuple(check or COURSE_CHECKS)))
     if problems:
         console.print(f"[red]{len(problems)} problem(s):[/red]")
         for problem in problems:
@@ -93,15 +102,15 @@ def validate(
     console.print("[green]the course is valid[/green]")
 
 
-async def _run_checks(context: CourseContext) -> list[str]:
+async def _run_checks(context: CourseContext, names: tuple[str, ...]) -> list[str]:
     from grader.sandbox import SandboxLauncher
 
     problems: list[str] = []
     async with SandboxLauncher() as launcher:
         context.launcher = launcher
-        for name, check in COURSE_CHECKS.items():
+        for name in names:
             context.console.print(f"[bold]{name}[/bold]")
-            problems.extend(await check(context))
+            problems.extend(await COURSE_CHECKS[name](context))
     return problems
 
 

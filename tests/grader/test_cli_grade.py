@@ -95,7 +95,7 @@ def test_grade_all_finds_exercises_in_notebooks(tmp_path):
 
 
 def test_course_validate_passes_for_the_fixture_exercises():
-    run = academy("course", "validate", "--exercises", str(FIXTURES))
+    run = academy("course", "validate", "--exercises", str(FIXTURES), "--check", "exercises")
     assert run.returncode == 0, run.stdout
     assert "basics/calc" in run.stdout
 
@@ -104,7 +104,7 @@ def test_course_validate_fails_when_the_starter_already_passes(tmp_path):
     root = tmp_path / "exercises"
     shutil.copytree(CALC, root / "basics" / "calc")
     shutil.copy(CALC / "solution" / "calc.py", root / "basics" / "calc" / "starter" / "calc.py")
-    run = academy("course", "validate", "--exercises", str(root))
+    run = academy("course", "validate", "--exercises", str(root), "--check", "exercises")
     assert run.returncode == 1
     assert "starter code already gets full marks" in run.stdout
 
@@ -115,6 +115,6 @@ def test_course_validate_finds_hidden_test_text_in_the_prompt(tmp_path):
     prompt = root / "basics" / "calc" / "prompt.md"
     leaked = "results = await asyncio.gather(*(calc.double_later(n) for n in range(5)))"
     prompt.write_text(prompt.read_text() + "\n" + leaked + "\n")
-    run = academy("course", "validate", "--exercises", str(root))
+    run = academy("course", "validate", "--exercises", str(root), "--check", "exercises")
     assert run.returncode == 1
     assert "hidden test text" in run.stdout
