@@ -64,6 +64,7 @@ class Node:
         "names",
         "next_pid",
         "procs",
+        "quiet",
         "shell",
     )
 
@@ -76,6 +77,9 @@ class Node:
         # Exit signals that kill are processed from this queue so a long chain of links does
         # not recurse; None when no cascade is in progress.
         self.cascade: Any = None
+        # True while a process cancelled from outside otp (e.g. by the loop shutting down) is
+        # exiting: the shell then logs the resulting exit signals at DEBUG, not WARNING.
+        self.quiet = False
         # Processes are created with asyncio.Task directly (skipping loop.create_task's Python
         # frame) unless the loop has a custom task factory, which must then be honoured.
         self.make_task: Any = asyncio.Task if loop.get_task_factory() is None else None

@@ -407,8 +407,17 @@ async def _run(proc: _Proc, fn: Callable[..., Awaitable[Any]], args: tuple[Any, 
         reason = error.reason
     except asyncio.CancelledError:
         # Our own kills have already terminated the process; anything else (the loop shutting
-        # down, someone cancelling the task) is an untrappable kill.
+        # down, someone cancelling the task) is an untrappable kill, not worth a shell warning.
         reason = "killed"
+        if proc.alive:
+            proc.task = None
+            node = proc.node
+            node.quiet = True
+            try:
+                _kill(proc, reason)
+            finally:
+                node.quiet = False
+            return
     except Exception as error:
         reason = error
         logger.error(
@@ -547,8 +556,9 @@ def _signal(target: _Proc, sender: Pid, reason: Any) -> None:
     if not target.alive:
         return
     if target.trap_exit:
-        if target.task is None and target.node.shell is target and not _is_quiet(reason):
-            logger.warning(
+        if target.node.shell is target and not _is_quiet(reason):
+            logger.log(
+                logging.DEBUG if target.node.quiet else logging.WARNING,
                 "the shell received an exit signal from %r: %s (it traps exits; the signal "
                 "is in its mailbox as an Exit message)",
                 sender,
