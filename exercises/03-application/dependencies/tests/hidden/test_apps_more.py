@@ -1,7 +1,6 @@
+import apps
 import otp
 import pytest
-
-import apps
 
 
 async def test_declares_metrics_default_interval():

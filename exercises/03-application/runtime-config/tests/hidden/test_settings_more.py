@@ -1,6 +1,5 @@
 import otp
 import pytest
-
 import settings
 
 URL = "postgresql://db/shop"

@@ -1,7 +1,6 @@
 import otp
-import pytest
-
 import parallel
+import pytest
 
 
 async def test_empty_input_gives_an_empty_list():
