@@ -272,6 +272,7 @@ class SandboxLauncher:
         self.isolation = await self._detect_isolation()
 
     async def close(self) -> None:
+        """Stop the zygote; sandboxes it forked die with it (cold ones run to their end)."""
         if self._zygote is not None:
             self._zygote.stop()
             self._zygote = None
