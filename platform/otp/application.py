@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
 from otp import config
-from otp._exceptions import OTPError, StartError, format_reason
+from otp._exceptions import ExitError, OTPError, StartError, format_reason
 from otp._process import Down, Exit, Pid, Process, receive, spawn
 from otp._returns import NoReply, Ok, Reply, Stop
 from otp.config import RuntimeConfig
@@ -189,9 +189,10 @@ class _AppMaster(GenServer):
     async def handle_info(self, message: Any, s: _MasterState) -> NoReply | Stop:
         match message:
             case Exit(pid, reason) if pid is s.top:
-                state = await s.callbacks.prep_stop(s.state)
-                await s.callbacks.stop(state)
-                _app_exited(s.controller, s.app, reason)
+                try:
+                    await s.callbacks.stop(await s.callbacks.prep_stop(s.state))
+                finally:  # even if a callback raises, the application has exited
+                    _app_exited(s.controller, s.app, reason)
                 return Stop("normal", s)
         return NoReply(s)
 
@@ -289,7 +290,13 @@ async def _stop(app: str) -> None:
         raise ApplicationError(("not_started", app), f"application {app!r} is not started")
     del controller.running[app]
     if running.master is not None:
-        await GenServer.call(running.master, "stop", timeout=math.inf)
+        try:
+            await GenServer.call(running.master, "stop", timeout=math.inf)
+        except ExitError as error:
+            # The top supervisor died at the same moment and the master ran the stop
+            # callbacks for that instead; anything else is a real failure.
+            if error.reason not in ("noproc", "normal"):
+                raise
     logger.info("application %r exited: stopped", app)
 
 

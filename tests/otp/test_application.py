@@ -325,3 +325,18 @@ async def test_a_bad_runtime_config_value_stops_the_start_with_a_config_error(
     with pytest.raises(ConfigError, match="SHOP_TEST_PORT='eighty'"):
         await Application.start(library(name, runtime_config={"port": ("SHOP_TEST_PORT", int)}))
     assert name not in running()
+
+
+async def test_an_application_whose_stop_callback_raises_is_still_gone_after_its_tree_died(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class FailingStop(RecordingShop):
+        async def stop(self, state: Any) -> None:
+            send(self.test_pid, ("stopped", self.app_name))
+            raise RuntimeError("cleanup failed")
+
+    name = fresh("failing_stop")
+    await Application.start(AppSpec(name, mod=(FailingStop, ([], self(), name))))
+    Process.exit(await top_of(name), "kill")
+    await stopped(name)
+    assert name not in running()

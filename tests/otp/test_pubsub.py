@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from otp import Down, GenServer, Pid, Process, receive, self, send, spawn, spawn_link
+from otp import Down, GenServer, Pid, Process, Supervisor, receive, self, send, spawn, spawn_link
 from otp.pubsub import LocalAdapter, PubSub, PubSubAdapter, UnknownPubSubError
 from otp.registry import Registry, RegistryError
 
@@ -226,3 +226,15 @@ async def test_a_crash_in_a_process_the_adapter_linked_stops_the_pubsub() -> Non
     send(adapter.listener, "lose connection")
     down = await receive(lambda m: isinstance(m, Down) and m.ref is ref, timeout=2)
     assert isinstance(down.reason, ConnectionError)
+
+
+async def test_a_pubsub_in_a_supervision_tree_starts_and_stops_its_adapter() -> None:
+    bus = Bus()
+    adapter = BusAdapter(bus)
+    sup = await Supervisor.start_link([PubSub.child_spec(name="node_a", adapter=adapter)])
+    assert bus.adapters == [adapter]
+    PubSub.subscribe("node_a", "t")
+    PubSub.broadcast("node_a", "t", "hello")
+    assert await receive(timeout=1) == "hello"
+    await Supervisor.stop(sup)
+    assert adapter.stopped and bus.adapters == []

@@ -15,6 +15,7 @@ from otp import (
     Process,
     Reply,
     StartError,
+    Supervisor,
     receive,
     self,
     send,
@@ -269,3 +270,15 @@ async def test_a_second_registry_with_the_same_name_is_already_started(unique: s
 async def test_keys_must_be_unique_or_duplicate() -> None:
     with pytest.raises(ValueError, match="'unique' or 'duplicate'"):
         await Registry.start_link(keys="single", name="bad")  # type: ignore[arg-type]
+
+
+async def test_a_registry_in_a_supervision_tree_names_the_children_started_after_it() -> None:
+    children = [
+        Registry.child_spec(keys="unique", name="rooms"),
+        Room.child_spec("lobby", name=Registry.via("rooms", "lobby")),
+    ]
+    sup = await Supervisor.start_link(children, strategy="rest_for_one")
+    assert await GenServer.call(Registry.via("rooms", "lobby"), "topic?") == ("topic", "lobby")
+    await Supervisor.stop(sup)
+    with pytest.raises(UnknownRegistryError):
+        Registry.lookup("rooms", "lobby")

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from otp import telemetry
+from otp import Process, Supervisor, telemetry
 from otp.telemetry import MetricsReporter
 
 _ids = itertools.count()
@@ -284,3 +284,21 @@ def test_span_stop_events_feed_a_duration_summary() -> None:
             with telemetry.span(("task", "run"), {"kind": "import"}):
                 pass
     assert reporter.value(metric.full_name, {"kind": "import"}).count == 3
+
+
+async def test_a_reporter_in_a_supervision_tree_collects_while_its_process_lives(
+    no_leaks: None,
+) -> None:
+    reporter = MetricsReporter([telemetry.counter("sup.ev.count")], name="supervised")
+    sup = await Supervisor.start_link([reporter.child_spec()])
+    telemetry.execute(("sup", "ev"))
+    [child] = await Supervisor.which_children(sup)
+    Process.exit(child.pid, "kill")  # detached at once by the exit hook, then restarted
+    [restarted] = await Supervisor.which_children(sup)
+    assert restarted.pid not in (None, child.pid)
+    telemetry.execute(("sup", "ev"))
+    assert reporter.value("sup.ev.count") == 2  # the numbers survive the restart
+    await Supervisor.stop(sup)
+    telemetry.execute(("sup", "ev"))
+    assert reporter.value("sup.ev.count") == 2
+    assert telemetry.list_handlers(("sup",)) == []

@@ -15,7 +15,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from otp.telemetry._handlers import Event, attach, detach
+from otp._process import _me
+from otp._returns import Ok
+from otp.child_spec import ChildSpec
+from otp.gen_server import GenServer
+from otp.telemetry._handlers import Event, HandlerNotFoundError, attach, detach
 from otp.telemetry.metrics import (
     Counter,
     Distribution,
@@ -114,14 +118,25 @@ class MetricsReporter:
 
     def detach(self) -> None:
         """Stop collecting; the values gathered so far stay readable."""
-        from otp.telemetry._handlers import HandlerNotFoundError
-
         for metric in self.metrics:
             try:
                 detach((self.name, metric.full_name))
             except HandlerNotFoundError:
                 pass  # detached earlier because it failed; already logged
         self._attached = False
+
+    def child_spec(self, **overrides: Any) -> ChildSpec:
+        """A supervisor child that collects while it runs, like Elixir's reporters.
+
+        Its process attaches the handlers in ``init`` and detaches them when it exits, however
+        it exits; the numbers live in this object and survive restarts.
+        """
+        fields: dict[str, Any] = {
+            "id": (MetricsReporter, self.name),
+            "start": (_ReporterServer.start_link, (self,)),
+        }
+        fields.update(overrides)
+        return ChildSpec(**fields)
 
     def __enter__(self) -> MetricsReporter:
         return self.attach()
@@ -248,3 +263,17 @@ def _labels(labels: Mapping[str, Any]) -> str:
         for k, v in labels.items()
     )
     return "{" + body + "}"
+
+
+
+class _ReporterServer(GenServer):
+    """A reporter's process: attached while it lives; detached by an exit hook, so even a
+    kill cannot leave handlers behind."""
+
+    async def init(self, reporter: MetricsReporter) -> Ok:
+        reporter.attach()
+        proc = _me()
+        if proc.on_exit is None:
+            proc.on_exit = []
+        proc.on_exit.append(lambda pid, reason: reporter.detach())
+        return Ok(reporter)
