@@ -26,6 +26,10 @@ from otp.child_spec import ChildSpec
 
 __all__ = ["NotTaskOwnerError", "Task", "TaskResult"]
 
+# Down reasons after which Task.shutdown reports "stopped while running" (None); "noproc" means
+# the task was already gone and its result already collected.
+_STOPPED = ("shutdown", "killed", "noproc")
+
 TaskResult = tuple[Literal["ok"], Any] | tuple[Literal["exit"], Any]
 """``("ok", value)`` or ``("exit", reason)``: match it with ``case ("ok", value):``."""
 
@@ -196,7 +200,7 @@ class Task:
         Process.demonitor(watch, flush=True)
         Process.demonitor(task.ref, flush=True)
         if type(message) is Down:
-            return None if message.reason in ("shutdown", "killed") else ("exit", message.reason)
+            return None if message.reason in _STOPPED else ("exit", message.reason)
         return ("ok", message[1])
 
     # -- streams -------------------------------------------------------------------------------

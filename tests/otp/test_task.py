@@ -306,3 +306,10 @@ async def test_finished_tasks_leave_nothing_in_a_trapping_owners_mailbox():
     assert await Task.await_(Task.async_(abs, -1)) == 1
     assert len(results) == 50
     assert Process.info(otp.self())["message_queue_len"] == 0
+
+
+async def test_shutdown_of_a_task_whose_result_was_already_collected_returns_none():
+    task = Task.async_(abs, -3)
+    assert await Task.yield_(task) == ("ok", 3)
+    await down_of(Process.monitor(task.pid))
+    assert await Task.shutdown(task) is None
