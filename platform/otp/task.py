@@ -22,7 +22,7 @@ from typing import Any, Literal
 from otp._exceptions import CallTimeoutError, ExitError, OTPError, format_reason
 from otp._process import Down, Pid, Process, Ref, receive, send, spawn, spawn_link
 from otp._process import self as self_pid
-from otp.child_spec import ChildSpec
+from otp.child_spec import ChildSpec, child_spec
 
 __all__ = ["NotTaskOwnerError", "Task", "TaskResult"]
 
@@ -90,11 +90,7 @@ class Task:
         """``(Task, fn)`` in a children list: a temporary worker running ``fn()``."""
         fn, args = (arg[0], tuple(arg[1:])) if isinstance(arg, tuple) else (arg, ())
         spec = ChildSpec(id=Task, start=(Task.start_link, (fn, *args)), restart="temporary")
-        if overrides:
-            from otp.child_spec import child_spec
-
-            return child_spec(spec, **overrides)
-        return spec
+        return child_spec(spec, **overrides) if overrides else spec
 
     # -- collecting ----------------------------------------------------------------------------
 
