@@ -174,6 +174,7 @@ class _AppMaster(GenServer):
         top, state = started if isinstance(started, tuple) else (started, None)
         if not isinstance(top, Pid):
             return Stop((("bad_return", started), (mod, "start", (start_type, args))))
+        Process.link(top)  # already linked by start_link; also covers a top started unlinked
         return Ok(_MasterState(spec.name, callbacks, top, state, controller))
 
     async def handle_call(self, request: Any, from_: Any, s: _MasterState) -> Reply | Stop:

@@ -156,22 +156,32 @@ class LoopWatchdog:
         loop = self._loop
         assert loop is not None
         interval = self.threshold / 2
+        ping: threading.Event | None = None
+        sent = 0.0
         while not self._stopping.is_set():
-            answered = threading.Event()
-            try:
-                loop.call_soon_threadsafe(answered.set)
-            except RuntimeError:
-                return  # the loop is closed
-            sent = time.monotonic()
-            if answered.wait(self.threshold) or not loop.is_running():
+            if ping is None:
+                ping = threading.Event()
+                try:
+                    loop.call_soon_threadsafe(ping.set)
+                except RuntimeError:
+                    return  # the loop is closed
+                sent = time.monotonic()
+            if ping.wait(self.threshold):
+                ping = None
                 self._stopping.wait(interval)
                 continue
+            if not loop.is_running():
+                # Idle between runs, not blocked: keep the one ping queued, count from now.
+                self._stopping.wait(interval)
+                sent = time.monotonic()
+                continue
             stall = self._sample(loop)
-            while not answered.wait(self.threshold):
+            while not ping.wait(self.threshold):
                 if not loop.is_running():
                     break  # stopped, not blocked: nothing to report
             else:
                 self._report(loop, stall(time.monotonic() - sent))
+                ping = None
 
     def _sample(self, loop: asyncio.AbstractEventLoop) -> Callable[[float], Stall]:
         pid = running_process(loop)

@@ -15,7 +15,7 @@ NOTIFY in ``broadcast`` and LISTEN in a process it starts in ``start``; it plugs
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from otp._process import Exit, Pid, Process, _me, send
@@ -143,16 +143,23 @@ class PubSub:
         return pid
 
     @staticmethod
-    def child_spec(*, name: str, adapter: PubSubAdapter | None = None,
-                   **overrides: Any) -> ChildSpec:
-        """A supervisor child that runs the PubSub (id ``(PubSub, name)``)."""
+    def child_spec(options: Mapping[str, Any] | None = None, /, **kwargs: Any) -> ChildSpec:
+        """A supervisor child that runs the PubSub (id ``(PubSub, name)``).
+
+        ``PubSub.child_spec(name="pubsub")``, or in a children list
+        ``(PubSub, {"name": "pubsub", "adapter": adapter})`` like Elixir's
+        ``{Phoenix.PubSub, name: MyApp.PubSub}``. ``id``, ``restart``, ``shutdown`` override
+        the child spec's fields.
+        """
+        opts = {**(options or {}), **kwargs}
+        name, adapter = opts.pop("name", None), opts.pop("adapter", None)
+        if name is None:
+            raise TypeError("PubSub.child_spec needs name=")
 
         async def start() -> Pid:
             return await PubSub.start_link(name=name, adapter=adapter)
 
-        fields: dict[str, Any] = {"id": (PubSub, name), "start": (start, ())}
-        fields.update(overrides)
-        return ChildSpec(**fields)
+        return ChildSpec(**{"id": (PubSub, name), "start": (start, ()), **opts})
 
     @staticmethod
     def subscribe(pubsub: str, topic: str) -> None:

@@ -19,7 +19,7 @@ learns of the death through a message instead, which leaves a short window with 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeAlias
 
 from otp._exceptions import AlreadyRegisteredError, OTPError
@@ -213,17 +213,24 @@ class Registry:
         return pid
 
     @staticmethod
-    def child_spec(*, keys: Keys, name: str, meta: dict[Any, Any] | None = None,
-                   **overrides: Any) -> ChildSpec:
-        """A supervisor child that runs the registry (id ``(Registry, name)``)."""
+    def child_spec(options: Mapping[str, Any] | None = None, /, **kwargs: Any) -> ChildSpec:
+        """A supervisor child that runs the registry (id ``(Registry, name)``).
+
+        ``Registry.child_spec(keys="unique", name="rooms")``, or in a children list
+        ``(Registry, {"keys": "unique", "name": "rooms"})`` like Elixir's
+        ``{Registry, keys: :unique, name: Rooms}``. ``id``, ``restart``, ``shutdown`` override
+        the child spec's fields.
+        """
+        opts = {**(options or {}), **kwargs}
+        keys, name, meta = opts.pop("keys", None), opts.pop("name", None), opts.pop("meta", None)
+        if keys is None or name is None:
+            raise TypeError("Registry.child_spec needs keys= ('unique' or 'duplicate') and name=")
         _check_keys(keys)
 
         async def start() -> Pid:
             return await Registry.start_link(keys=keys, name=name, meta=meta)
 
-        fields: dict[str, Any] = {"id": (Registry, name), "start": (start, ())}
-        fields.update(overrides)
-        return ChildSpec(**fields)
+        return ChildSpec(**{"id": (Registry, name), "start": (start, ()), **opts})
 
     @staticmethod
     def register(registry: str, key: Any, value: Any = None) -> None:

@@ -231,7 +231,7 @@ async def test_a_crash_in_a_process_the_adapter_linked_stops_the_pubsub() -> Non
 async def test_a_pubsub_in_a_supervision_tree_starts_and_stops_its_adapter() -> None:
     bus = Bus()
     adapter = BusAdapter(bus)
-    sup = await Supervisor.start_link([PubSub.child_spec(name="node_a", adapter=adapter)])
+    sup = await Supervisor.start_link([(PubSub, {"name": "node_a", "adapter": adapter})])
     assert bus.adapters == [adapter]
     PubSub.subscribe("node_a", "t")
     PubSub.broadcast("node_a", "t", "hello")

@@ -274,7 +274,7 @@ async def test_keys_must_be_unique_or_duplicate() -> None:
 
 async def test_a_registry_in_a_supervision_tree_names_the_children_started_after_it() -> None:
     children = [
-        Registry.child_spec(keys="unique", name="rooms"),
+        (Registry, {"keys": "unique", "name": "rooms"}),
         Room.child_spec("lobby", name=Registry.via("rooms", "lobby")),
     ]
     sup = await Supervisor.start_link(children, strategy="rest_for_one")
@@ -282,3 +282,10 @@ async def test_a_registry_in_a_supervision_tree_names_the_children_started_after
     await Supervisor.stop(sup)
     with pytest.raises(UnknownRegistryError):
         Registry.lookup("rooms", "lobby")
+
+
+def test_a_registry_child_spec_needs_keys_and_name() -> None:
+    with pytest.raises(TypeError, match="keys="):
+        Registry.child_spec(name="rooms")
+    spec = Registry.child_spec({"keys": "duplicate", "name": "rooms"}, restart="transient")
+    assert (spec.id, spec.restart) == ((Registry, "rooms"), "transient")
