@@ -6,7 +6,8 @@ baseline, measured in one run.
 - ``sandbox, 2 workers``: two such processes (as two queue workers would be) share the
   submissions; throughput is what matters there.
 - ``fresh pytest``: per submission, a new `python -m pytest` process runs the same visible and
-  hidden tests against the learner's file in a temporary folder, with no isolation at all.
+  hidden tests against the learner's file in a temporary folder, with no isolation at all and
+  only the pytest-asyncio plugin loaded (the cheapest fresh-process grading there is).
   That is the cheapest way to grade in a separate interpreter, and the anchors' way plus
   their kernel or container start-up.
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import shutil
 import statistics
 import subprocess
@@ -151,6 +153,9 @@ def _two_workers(exercise: Any, batch: list[dict[str, str]]) -> Figure:
 def _fresh_pytest(exercise: Any, batch: list[dict[str, str]]) -> Figure:
     latencies: list[float] = []
     full = 0
+    # The cheapest honest baseline: only the plugin the tests need (pytest-asyncio) is loaded,
+    # not every plugin installed in the environment.
+    baseline_env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     for files in batch:
         folder = Path(tempfile.mkdtemp(prefix="academy-bench-"))
         try:
@@ -163,8 +168,9 @@ def _fresh_pytest(exercise: Any, batch: list[dict[str, str]]) -> Figure:
             )
             started = time.perf_counter()
             run = subprocess.run(
-                [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(folder)],
-                cwd=folder, capture_output=True, timeout=120,
+                [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                 "-p", "pytest_asyncio.plugin", str(folder)],
+                cwd=folder, capture_output=True, timeout=120, env=baseline_env,
             )
             latencies.append((time.perf_counter() - started) * 1000)
             full += run.returncode == 0
