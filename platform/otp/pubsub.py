@@ -122,11 +122,12 @@ def _pubsub(name: str) -> tuple[_Table, PubSubAdapter]:
 
 
 def _fanout(table: _Table, topic: str, message: Any, exclude: Pid | None) -> None:
-    entries = table.by_key.get(topic)
-    if entries:
-        for pid, _ in entries:
+    subscribers = table.by_key.get(topic)
+    if subscribers:
+        for pid, subscriptions in subscribers.items():
             if pid is not exclude:
-                send(pid, message)
+                for _ in subscriptions:
+                    send(pid, message)
 
 
 class PubSub:
@@ -203,4 +204,4 @@ class PubSub:
     def subscribers(pubsub: str, topic: str) -> list[Pid]:
         """The local subscribers of ``topic`` (a pid twice if it subscribed twice)."""
         table, _ = _pubsub(pubsub)
-        return [pid for pid, _ in table.by_key.get(topic, ())]
+        return [pid for pid, _ in table.entries(topic)]

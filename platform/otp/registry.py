@@ -62,7 +62,12 @@ class UnknownRegistryError(RegistryError):
 
 
 class _Table:
-    """The entries of one registry, and who holds them."""
+    """The entries of one registry, and who holds them.
+
+    Entries are grouped by key, then by pid, so that removing a process's entries costs the
+    number of keys it holds, not the number of other processes under the same key (a PubSub
+    topic may have thousands of subscribers).
+    """
 
     __slots__ = ("__weakref__", "by_key", "by_pid", "closed", "keys", "meta", "name", "on_exit")
 
@@ -71,64 +76,69 @@ class _Table:
         self.keys = keys
         self.meta: dict[Any, Any] = dict(meta or {})
         self.closed = False
-        # key -> entries in registration order (a unique key has exactly one)
-        self.by_key: dict[Any, list[Entry]] = {}
-        # pid -> its keys, one item per entry (a key twice for a double duplicate registration)
-        self.by_pid: dict[Pid, list[Any]] = {}
+        # key -> pid -> its values under that key, in registration order (unique: one value)
+        self.by_key: dict[Any, dict[Pid, list[Any]]] = {}
+        # pid -> the keys it holds, each once, in registration order (a dict as ordered set)
+        self.by_pid: dict[Pid, dict[Any, None]] = {}
         self.on_exit: Callable[[Pid, Any], None] = self._process_exited
+
+    def entries(self, key: Any) -> list[Entry]:
+        holders = self.by_key.get(key)
+        if not holders:
+            return []
+        if len(holders) == 1:  # always so in a unique registry: skip the comprehension
+            for pid, values in holders.items():
+                if len(values) == 1:
+                    return [(pid, values[0])]
+        return [(pid, value) for pid, values in holders.items() for value in values]
 
     def add(self, proc: _Proc, key: Any, value: Any) -> None:
         if self.closed:
             raise UnknownRegistryError(self.name)
         pid = proc.pid
-        entries = self.by_key.get(key)
-        if entries is None:
-            self.by_key[key] = [(pid, value)]
+        holders = self.by_key.get(key)
+        if holders is None:
+            self.by_key[key] = {pid: [value]}
         elif self.keys == "unique":
+            holder = next(iter(holders))
             raise AlreadyRegisteredError(
-                entries[0][0],
+                holder,
                 key,
-                f"key {key!r} of registry {self.name!r} is already registered to "
-                f"{entries[0][0]!r} (already_registered)",
+                f"key {key!r} of registry {self.name!r} is already registered to {holder!r} "
+                "(already_registered)",
             )
         else:
-            entries.append((pid, value))
+            holders.setdefault(pid, []).append(value)
         held = self.by_pid.get(pid)
         if held is None:
-            self.by_pid[pid] = [key]
+            self.by_pid[pid] = {key: None}
             if proc.on_exit is None:
                 proc.on_exit = []
             proc.on_exit.append(self.on_exit)
         else:
-            held.append(key)
+            held[key] = None
 
     def remove(self, pid: Pid, key: Any) -> None:
-        entries = self.by_key.get(key)
-        if entries is None:
+        holders = self.by_key.get(key)
+        if holders is None or holders.pop(pid, None) is None:
             return
-        remaining = [e for e in entries if e[0] is not pid]
-        if len(remaining) == len(entries):
-            return
-        if remaining:
-            self.by_key[key] = remaining
-        else:
+        if not holders:
             del self.by_key[key]
-        held = [k for k in self.by_pid.get(pid, ()) if k != key]
-        if held:
-            self.by_pid[pid] = held
-        else:
-            self.by_pid.pop(pid, None)
+        held = self.by_pid[pid]
+        del held[key]
+        if not held:
+            del self.by_pid[pid]
             proc = pid._proc
             if proc is not None and proc.on_exit and self.on_exit in proc.on_exit:
                 proc.on_exit.remove(self.on_exit)
 
     def _process_exited(self, pid: Pid, reason: Any) -> None:
-        for key in set(self.by_pid.pop(pid, ())):
-            entries = [e for e in self.by_key.get(key, ()) if e[0] is not pid]
-            if entries:
-                self.by_key[key] = entries
-            else:
-                self.by_key.pop(key, None)
+        for key in self.by_pid.pop(pid, ()):
+            holders = self.by_key.get(key)
+            if holders is not None:
+                holders.pop(pid, None)
+                if not holders:
+                    del self.by_key[key]
 
     def close(self, pid: Pid, reason: Any) -> None:
         """The registry process exited: drop the table and unhook the registered processes."""
@@ -249,22 +259,26 @@ class Registry:
     @staticmethod
     def lookup(registry: str, key: Any) -> list[Entry]:
         """``[(pid, value), ...]`` registered under ``key`` (empty when none)."""
-        return list(_table(registry).by_key.get(key, ()))
+        return _table(registry).entries(key)
 
     @staticmethod
     def keys(registry: str, pid: Pid) -> list[Any]:
         """The keys ``pid`` is registered under (a key twice if it registered it twice)."""
-        return list(_table(registry).by_pid.get(pid, ()))
+        table = _table(registry)
+        return [key for key in table.by_pid.get(pid, ()) for _ in table.by_key[key][pid]]
 
     @staticmethod
     def values(registry: str, key: Any, pid: Pid) -> list[Any]:
         """The values ``pid`` registered under ``key``."""
-        return [v for p, v in _table(registry).by_key.get(key, ()) if p is pid]
+        return list(_table(registry).by_key.get(key, {}).get(pid, ()))
 
     @staticmethod
     def count(registry: str) -> int:
         """How many entries the registry holds."""
-        return sum(len(entries) for entries in _table(registry).by_key.values())
+        return sum(
+            len(values) for holders in _table(registry).by_key.values()
+            for values in holders.values()
+        )
 
     @staticmethod
     def dispatch(registry: str, key: Any, fn: Callable[[list[Entry]], Any]) -> None:
@@ -273,9 +287,9 @@ class Registry:
         ``fn`` runs in the caller, like Elixir's ``dispatch/3`` (a broadcast is
         ``lambda entries: [send(pid, msg) for pid, _ in entries]``).
         """
-        entries = _table(registry).by_key.get(key)
+        entries = _table(registry).entries(key)
         if entries:
-            fn(list(entries))
+            fn(entries)
 
     @staticmethod
     def meta(registry: str, key: Any, default: Any = None) -> Any:
@@ -323,7 +337,7 @@ class Registry:
         registry, key = name
         table = _index().get(registry)
         if table is not None:
-            for pid, _ in list(table.by_key.get(key, ())):
+            for pid in list(table.by_key.get(key, ())):
                 table.remove(pid, key)
 
     @staticmethod
@@ -334,5 +348,5 @@ class Registry:
         table = _index().get(registry)
         if table is None:
             return None
-        entries = table.by_key.get(key)
-        return entries[0][0] if entries else None
+        holders = table.by_key.get(key)
+        return next(iter(holders)) if holders else None
