@@ -14,6 +14,7 @@ import contextlib
 import fcntl
 import importlib
 import inspect
+import io
 import json
 import os
 import resource
@@ -110,6 +111,11 @@ def _place_stdio(stdout_fd: int, stderr_fd: int, channel_fd: int) -> None:
     os.dup2(high[1], 2)
     os.dup2(high[2], CHANNEL_FD, inheritable=False)
     os.closerange(CHANNEL_FD + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+    # Unbuffered, as on a terminal: what was printed before a kill is in the captured output.
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        stream = io.TextIOWrapper(io.FileIO(fd, "w", closefd=False), encoding="utf-8",
+                                  errors="backslashreplace", write_through=True)
+        setattr(sys, name, stream)
 
 
 def _restore_default_signals() -> None:

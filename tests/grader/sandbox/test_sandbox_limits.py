@@ -182,3 +182,20 @@ async def test_kill_ends_a_running_sandbox_and_is_idempotent(launcher):
     assert first.signal == signal.SIGKILL and not first.timed_out
     await process.channel.close()
     await assert_still_serves(launcher)
+
+
+async def test_output_printed_before_a_kill_is_captured(launcher):
+    async with await launcher.spawn({"a.py": b"""
+import sys, time
+from grader.sandbox.channel import SyncChannel
+def main(fd):
+    print("line")
+    print("no newline", end="")
+    sys.stderr.write("partial")
+    SyncChannel.from_fd(fd).send({"printed": True})
+    time.sleep(100)
+"""}, Limits(wall_seconds=30), "a:main") as process:
+        assert await process.channel.recv(timeout=5) == {"printed": True}
+        exit_ = await process.kill()
+    assert (exit_.stdout, exit_.stderr) == (b"line\nno newline", b"partial")
+    await assert_still_serves(launcher)
