@@ -248,9 +248,9 @@ class Session:
     def encode(self, value: Any) -> Any:
         return encode(value, self._reference_to)
 
-    def _reference_to(self, value: Any) -> dict[str, Any]:
-        if isinstance(value, Deferred):
-            value = value._resolve()
+    def _reference_to(self, value: Any) -> Any:
+        if isinstance(value, Deferred):  # `from stack import LIMIT` at a test module's top
+            return self.encode(value._resolve())
         if isinstance(value, RemoteRef) and value._session is self:
             return {"t": "ref", "id": value._id}
         raise TypeError(

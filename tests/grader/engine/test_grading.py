@@ -145,3 +145,22 @@ async def test_a_sandbox_that_cannot_start_is_a_grader_failure(calc):
 
     with pytest.raises(GraderFailure, match="no namespaces today"):
         await grade(calc, calc.solution, launcher=BrokenLauncher())
+
+
+async def test_names_imported_from_the_learners_module_resolve_in_each_test(
+    calc, calc_copy, launcher
+):
+    from grader.engine import load_exercise
+
+    (calc_copy / "tests" / "visible" / "test_imported_names.py").write_text(
+        "from calc import SCALE, add, Counter\n\n\n"
+        "def test_add_with_an_imported_constant():\n"
+        "    assert add(SCALE, 1) == 11\n"
+        "    assert SCALE == 10\n\n\n"
+        "def test_add_with_an_imported_class():\n"
+        "    assert Counter().bump() == 1\n"
+    )
+    exercise = load_exercise(calc_copy, root=calc_copy.parents[1])
+    files = {"calc.py": "SCALE = 10\n" + calc.solution["calc.py"]}
+    result = await grade(exercise, files, launcher=launcher)
+    assert result.status is Status.PASS, result.to_json()
