@@ -258,8 +258,9 @@ def _parameter_sets(
         return [("", {})]
     cases = []
     seen: set[str] = set()
-    # pytest lists the innermost (closest to the function) parametrize first in the id.
-    for combination in itertools.product(*reversed(axes)):
+    # As pytest: the parametrize closest to the function comes first in the id and varies
+    # slowest (marks are listed in the order the decorators were applied, bottom up).
+    for combination in itertools.product(*axes):
         case_id = "-".join(part for part, _ in combination)
         if case_id in seen:
             case_id = f"{case_id}{len(seen)}"

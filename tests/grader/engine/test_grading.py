@@ -164,3 +164,34 @@ async def test_names_imported_from_the_learners_module_resolve_in_each_test(
     files = {"calc.py": "SCALE = 10\n" + calc.solution["calc.py"]}
     result = await grade(exercise, files, launcher=launcher)
     assert result.status is Status.PASS, result.to_json()
+
+
+async def test_async_fixtures_with_teardown_and_stacked_parametrize_work_like_pytest(
+    calc, calc_copy, launcher
+):
+    from grader.engine import load_exercise
+
+    (calc_copy / "tests" / "visible" / "test_pytest_features.py").write_text(
+        "import pytest\n\nimport calc\n\nEVENTS = []\n\n\n"
+        "@pytest.fixture\n"
+        "async def doubled():\n"
+        "    EVENTS.append('setup')\n"
+        "    yield await calc.double_later(2)\n"
+        "    EVENTS.append('teardown')\n\n\n"
+        "@pytest.mark.parametrize('b', [1, pytest.param(2, id='two')])\n"
+        "@pytest.mark.parametrize('a', [10, 20], ids=['ten', 'twenty'])\n"
+        "def test_add_grid(a, b):\n"
+        "    assert calc.add(a, b) == a + b\n\n\n"
+        "async def test_double_with_fixture(doubled):\n"
+        "    assert doubled == 4 and EVENTS == ['setup']\n\n\n"
+        "def test_add_teardown_ran():\n"
+        "    assert EVENTS == ['setup', 'teardown']\n"
+    )
+    exercise = load_exercise(calc_copy, root=calc_copy.parents[1])
+    result = await grade(exercise, calc.solution, launcher=launcher)
+    names = [test.name for test in result.tests if test.name.startswith("test_add_grid")]
+    assert names == [
+        "test_add_grid[ten-1]", "test_add_grid[ten-two]",
+        "test_add_grid[twenty-1]", "test_add_grid[twenty-two]",
+    ]
+    assert result.status is Status.PASS, result.to_json()
