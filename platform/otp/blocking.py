@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, ParamSpec, TypeVar
 
-from otp._process import lookup, running_process
+from otp._process import _current, lookup, running_process
 
 __all__ = [
     "WATCHDOG_ENV",
@@ -54,13 +54,18 @@ async def run_blocking(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs)
     """Run ``fn(*args, **kwargs)`` in a worker thread and wait for its result.
 
     Other processes keep running meanwhile. The thread sees the caller's context variables, but
-    must not call otp functions that touch processes (``send``, ``GenServer.call``): they belong
-    to the loop's thread; return a value instead. If the waiting process is killed, the thread
+    not as a process: otp functions that touch processes (``send``, ``self``,
+    ``GenServer.call``) raise there, since they belong to the loop's thread; return a value
+    instead (``telemetry.execute`` is fine). If the waiting process is killed, the thread
     still runs ``fn`` to its end (threads cannot be interrupted) and the result is dropped.
     Threads come from the loop's default executor.
     """
     loop = asyncio.get_running_loop()
-    call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
+    context = contextvars.copy_context()
+    # In the thread, code is outside any process: otp calls that need one fail loudly
+    # ("needs a running asyncio event loop") instead of touching the loop from another thread.
+    context.run(_current.set, None)
+    call = functools.partial(context.run, fn, *args, **kwargs)
     return await loop.run_in_executor(None, call)
 
 

@@ -12,7 +12,7 @@ import threading
 import time
 
 import pytest
-from otp import Process, spawn
+from otp import Process, self, spawn
 from otp.blocking import LoopWatchdog, install_watchdog_from_env, run_blocking, watch_loop
 
 
@@ -116,3 +116,17 @@ def test_setting_the_env_var_watches_every_loop_started_after_import_otp() -> No
     assert done.returncode == 0, done.stderr
     assert "otp.blocking: the event loop was blocked for" in done.stderr
     assert "('blocker')" in done.stderr
+
+
+async def test_the_blocking_thread_is_not_a_process_so_otp_calls_there_fail_loudly() -> None:
+    async def caller() -> None:
+        def misuse() -> None:
+            self()
+
+        with pytest.raises(RuntimeError, match="running asyncio event loop"):
+            await run_blocking(misuse)
+        finished.set_result(True)
+
+    finished: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+    spawn(caller)
+    assert await asyncio.wait_for(finished, 5)
