@@ -93,7 +93,12 @@ def grade(
             ]}
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     elif all_ is None:
-        render_result(console, graded[0][1].to_json())
+        job, result = graded[0]
+        render_result(console, result.to_json())
+        if not result.full_marks and job.exercise.hints:
+            console.print("[bold]hints[/bold]")
+            for hint in job.exercise.hints:
+                console.print(f"  - {escape(hint)}")
     else:
         _render_summary(console, graded)
     raise typer.Exit(FULL if all(result.full_marks for _, result in graded) else BELOW)
