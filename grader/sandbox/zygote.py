@@ -146,11 +146,15 @@ def _serve(control: socket.socket, template_ready: bool, expose: tuple[str, ...]
             _send(control, {"error": "malformed spawn request"})
             continue
         maps: tuple[int, int] | None = None
-        if (spare is not None and request.get("isolation") == Isolation.NAMESPACES
-                and spare.alive() and spare.take(fds)):
-            pid, pidfd = spare.pid, spare.pidfd
+        handed_over = False
+        if spare is not None and request.get("isolation") == Isolation.NAMESPACES:
+            handed_over = spare.alive() and spare.take(fds)
+            if handed_over:
+                pid, pidfd = spare.pid, spare.pidfd
+            else:
+                spare.discard()
             spare = None
-        else:
+        if not handed_over:
             handover = [] if spare is None else [spare.handover]
             pid, pidfd, maps = _fork_monitor(control, handover, lambda pipes, fds=fds: run_monitor(
                 fds, me, pipes, template_ready))
@@ -160,9 +164,6 @@ def _serve(control: socket.socket, template_ready: bool, expose: tuple[str, ...]
         os.close(pidfd)
         if maps is not None:
             _map_ids_when_asked(pid, *maps)
-        if spare is not None and not spare.alive():
-            spare.discard()
-            spare = None
         if spare is None and keep_spare:
             spare = _fork_spare(control, expose)
 
