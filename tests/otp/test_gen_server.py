@@ -616,3 +616,94 @@ async def test_gen_server_stop_waits_and_reports_a_different_exit_reason():
     with pytest.raises(ExitError) as raised:
         await GenServer.stop(pid)
     assert isinstance(raised.value.reason, RuntimeError)
+
+
+# -- timeouts and continues returned from callbacks ----------------------------------------------
+
+
+class Ticker(GenServer):
+    """Uses every way a callback can schedule a timeout or a continue."""
+
+    async def init(self, test):
+        return Ok(test)
+
+    async def handle_call(self, request, from_, test):
+        match request:
+            case ("idle_for", seconds):
+                return Reply("armed", test, timeout=seconds)
+            case "continue_then_stop":
+                return Reply("ok", test, continue_="stop")
+
+    async def handle_cast(self, request, test):
+        return NoReply(test, continue_=("echo", request))
+
+    async def handle_continue(self, arg, test):
+        if arg == "stop":
+            return Stop("stopped_from_continue", test)
+        send(test, ("continued", arg))
+        return NoReply(test)
+
+    async def handle_info(self, message, test):
+        send(test, ("info", message))
+        return NoReply(test)
+
+
+async def test_a_reply_with_a_timeout_delivers_timeout_when_no_message_follows():
+    pid = await Ticker.start(self())
+    assert await GenServer.call(pid, ("idle_for", 0.01)) == "armed"
+    assert await receive(timeout=WAIT) == ("info", "timeout")
+    await GenServer.stop(pid)
+
+
+async def test_a_noreply_with_continue_runs_handle_continue_before_the_next_message():
+    pid = await Ticker.start(self())
+    GenServer.cast(pid, "first")
+    send(pid, "after")
+    assert await receive(timeout=WAIT) == ("continued", ("echo", "first"))
+    assert await receive(timeout=WAIT) == ("info", "after")
+    await GenServer.stop(pid)
+
+
+async def test_handle_continue_may_stop_the_server():
+    pid = await Ticker.start(self())
+    ref = Process.monitor(pid)
+    assert await GenServer.call(pid, "continue_then_stop") == "ok"
+    assert await down_of(pid, ref) == "stopped_from_continue"
+
+
+async def test_gen_server_stop_times_out_when_terminate_hangs():
+    class Stuck(GenServer):
+        async def terminate(self, reason, state):
+            await receive(lambda m: m == "never")
+
+    pid = await Stuck.start()
+    with pytest.raises(CallTimeoutError) as raised:
+        await GenServer.stop(pid, "normal", 0.01)
+    assert "stop" in str(raised.value)
+    assert Process.alive(pid)
+    Process.exit(pid, "kill")
+
+
+async def test_concurrent_calls_from_plain_tasks_each_get_their_own_reply_or_timeout():
+    pid = await Recorder.start((self(), None))
+    slow = asyncio.ensure_future(GenServer.call(pid, ("sleep", 0.05), 0.01))
+    fast = asyncio.ensure_future(GenServer.call(pid, "quick", 1.0))
+    with pytest.raises(CallTimeoutError):
+        await slow
+    assert await fast == "quick"
+    await GenServer.stop(pid)
+
+
+async def test_from_names_the_calling_process():
+    pid = await Recorder.start((self(), None))
+
+    async def caller(test):
+        send(test, ("caller", self()))
+        await GenServer.call(pid, "defer", None)
+
+    caller_pid = spawn(caller, self())
+    _, expected = await receive(lambda m: m[0] == "caller", timeout=WAIT)
+    _, from_ = await receive(lambda m: m[0] == "deferred", timeout=WAIT)
+    assert from_.pid is expected is caller_pid
+    GenServer.reply(from_, "done")
+    await GenServer.stop(pid)
