@@ -224,8 +224,8 @@ def render_result(console: Console, result: dict[str, Any]) -> None:
         console.print("[dim](output was cut at the limit)[/dim]")
     if result.get("isolation") != "namespaces":
         console.print(
-            f"[yellow]isolation: {escape(str(result.get('isolation')))} — reduced: Linux "
-            "namespaces were not available[/yellow]"
+            f"[yellow]isolation: {escape(str(result.get('isolation')))} — REDUCED: the sandbox "
+            "ran without Linux namespaces (see docs/grading-security.md)[/yellow]"
         )
     timings = result["timings"]
     console.print(
