@@ -63,7 +63,7 @@ async def test_killing_the_grader_kills_its_zygote_and_sandboxes():
     await asyncio.gather(*waits)
     # Dead but not yet reaped (the reaper died too) they linger as zombies for a moment; the
     # kernel offers no event for "reaped", so look until they are gone.
-    for _ in range(200):
+    for _ in range(500):
         if not pid_namespace_members(started["ns"]):
             break
         await asyncio.sleep(0.01)
