@@ -193,14 +193,11 @@ def run(
 
     exercise = find_exercise(exercise_id, root)
     batch = submissions_for(exercise, submissions)
-    began = time.perf_counter()
     latencies, isolation, full = asyncio.run(_grade_many(exercise, batch))
-    elapsed = time.perf_counter() - began
     one = Figure(
         "sandbox, 1 worker", len(latencies), statistics.median(latencies),
         _percentile(latencies, 0.95), len(latencies) / sum(latencies) * 1000, isolation, full,
     )
-    del elapsed
     two = _two_workers(exercise, batch)
     baseline = _fresh_pytest(exercise, submissions_for(exercise, baseline_submissions))
     speedup = baseline.p50_ms / one.p50_ms
