@@ -62,3 +62,20 @@ def test_building_into_a_non_empty_folder_needs_force(tmp_path: Path):
     with pytest.raises(BuildError, match="pass --force"):
         build_course(Course.load(REPO), load_exercises(REPO), tmp_path)
     assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+def test_a_learners_copy_runs_visible_tests_and_says_submissions_are_graded_locally_on_them(
+    built: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from grader.notebook import runner
+
+    monkeypatch.setenv("ACADEMY_COURSE_ROOT", str(built))
+    monkeypatch.delenv("ACADEMY_SERVER", raising=False)
+    starter = (built / "exercises/03-application/runtime-config/starter/settings.py").read_text()
+    shown = runner.run_visible_tests("03-application/runtime-config", starter)
+    assert shown["status"] == "fail"
+    assert {test["visibility"] for test in shown["tests"]} == {"visible"}
+    solution = (REPO / "exercises/03-application/runtime-config/solution/settings.py").read_text()
+    graded = runner.submit("03-application/runtime-config", solution)
+    assert graded["status"] == "pass"
+    assert "visible tests only" in graded["where"]
