@@ -171,7 +171,11 @@ class _AppMaster(GenServer):
             return Stop((error.reason, (mod, "start", (start_type, args))))
         except Exception as error:
             return Stop((error, (mod, "start", (start_type, args))))
-        top, state = started if isinstance(started, tuple) else (started, None)
+        match started:
+            case (top, state):
+                pass
+            case top:
+                state = None
         if not isinstance(top, Pid):
             return Stop((("bad_return", started), (mod, "start", (start_type, args))))
         Process.link(top)  # already linked by start_link; also covers a top started unlinked

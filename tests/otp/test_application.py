@@ -144,14 +144,15 @@ async def test_a_failing_start_callback_raises_with_the_reason_and_leaves_nothin
     assert name not in running()
 
 
-async def test_a_start_callback_must_return_a_pid() -> None:
+@pytest.mark.parametrize("returned", ["ok", (1, 2, 3)])
+async def test_a_start_callback_must_return_a_pid_or_a_pid_and_state(returned: Any) -> None:
     class NoPid(Application):
         async def start(self, start_type: str, args: Any) -> Any:
-            return "ok"
+            return returned
 
     with pytest.raises(ApplicationError) as info:
         await Application.start(AppSpec(fresh("nopid"), mod=NoPid))
-    assert info.value.reason[0] == ("bad_return", "ok")
+    assert info.value.reason[0] == ("bad_return", returned)
 
 
 async def test_start_may_return_a_pid_and_a_state_for_prep_stop() -> None:
