@@ -118,3 +118,17 @@ def test_course_validate_finds_hidden_test_text_in_the_prompt(tmp_path):
     run = academy("course", "validate", "--exercises", str(root), "--check", "exercises")
     assert run.returncode == 1
     assert "hidden test text" in run.stdout
+
+
+def test_bench_grade_measures_every_contender_on_the_same_submissions():
+    from grader.bench.grade_bench import run
+
+    report = run("basics/calc", submissions=4, baseline_submissions=2, root=FIXTURES)
+    contenders = [figure.contender for figure in report.figures]
+    assert contenders == ["sandbox, 1 worker", "sandbox, 2 workers", "fresh pytest (no isolation)"]
+    one, two, baseline = report.figures
+    assert (one.submissions, one.full_marks, one.isolation) == (4, 3, "namespaces")
+    assert (two.submissions, two.full_marks) == (4, 3)
+    assert (baseline.submissions, baseline.full_marks) == (2, 2)
+    assert report.speedup == baseline.p50_ms / one.p50_ms
+    assert set(report.as_dict()["targets"]) == {"p50_ms", "p50_met", "speedup", "speedup_met"}
