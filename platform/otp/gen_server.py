@@ -354,7 +354,7 @@ async def _serve(ack: Any, cls: type[GenServer], arg: Any) -> None:
         ack(StartError(error.reason))
         raise
     except Exception as error:
-        _log_crash(cls, proc, error, "init", arg, None)
+        _log_crash(cls, proc, error, "init argument", arg, None)
         ack(StartError(error))
         raise ExitError(error) from None
     match result:
@@ -363,6 +363,8 @@ async def _serve(ack: Any, cls: type[GenServer], arg: Any) -> None:
             state = result.state
             ack(proc.pid)
         case Stop(reason):
+            if not _is_quiet(reason):
+                _log_crash(cls, proc, reason, "init argument", arg, None)
             ack(StartError(reason))
             raise ExitError(reason)
         case Ignore():
