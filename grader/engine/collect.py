@@ -31,7 +31,7 @@ from grader.engine.results import Visibility
 if TYPE_CHECKING:
     from grader.engine.exercise import Exercise, TestFile
 
-_IGNORED_MARKS = frozenset({"asyncio", "parametrize", "timeout", "usefixtures"})
+_IGNORED_MARKS = frozenset({"asyncio", "parametrize", "timeout"})
 
 
 @dataclass(frozen=True)
