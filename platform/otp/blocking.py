@@ -116,7 +116,7 @@ class LoopWatchdog:
         self._loop_thread: int | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
-        self._waiters: list[asyncio.Future[Stall]] = []
+        self._waiters: list[tuple[asyncio.Future[Stall], Callable[[Stall], bool] | None]] = []
 
     def start(self) -> LoopWatchdog:
         """Begin watching; call from the loop's own thread (inside async code)."""
@@ -149,10 +149,10 @@ class LoopWatchdog:
                         tb: TracebackType | None) -> None:
         self.stop()
 
-    async def next_stall(self) -> Stall:
-        """Wait until the next stall has been reported (for tests and lessons)."""
+    async def next_stall(self, match: Callable[[Stall], bool] | None = None) -> Stall:
+        """Wait until the next stall (for which ``match(stall)`` is true) has been reported."""
         waiter: asyncio.Future[Stall] = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
+        self._waiters.append((waiter, match))
         return await waiter
 
     # -- the watching thread ---------------------------------------------------------------
@@ -210,10 +210,15 @@ class LoopWatchdog:
             pass  # the loop closed meanwhile; nobody is waiting
 
     def _wake(self, stall: Stall) -> None:
-        waiters, self._waiters = self._waiters, []
-        for waiter in waiters:
-            if not waiter.done():
+        waiting = []
+        for waiter, match in self._waiters:
+            if waiter.done():
+                continue
+            if match is None or match(stall):
                 waiter.set_result(stall)
+            else:
+                waiting.append((waiter, match))
+        self._waiters = waiting
 
 
 def watch_loop(threshold: float = 0.1) -> LoopWatchdog:
