@@ -6,7 +6,8 @@ Layering (inner to outer; an inner module never imports an outer one):
    exit signals, name registration. Self-contained.
 2. ``gen_server``, ``agent``: behaviours built on processes.
 3. ``supervisor``, ``dynamic_supervisor``, ``task``, ``task_supervisor``: supervision.
-4. ``registry``, ``pubsub``, ``application``, ``telemetry``, ``blocking``: services on top.
+4. ``registry``, ``pubsub``, ``application`` (with ``config``), ``telemetry``, ``blocking``:
+   services on top.
 
 Elixir's documented behaviour is the specification; ``docs/runtime.md`` maps every construct.
 """
