@@ -3,7 +3,9 @@
 - ``get_services`` / ``ServicesDep``   the process's ``grader.service.runtime.Services``
 - ``get_session`` / ``SessionDep``     a database session per request, committed when the
                                        endpoint returns, before the response is sent (rolled
-                                       back if it raises)
+                                       back if it raises); call
+                                       ``grader.service.database.begin_write(session)``
+                                       right before writing
 - ``current_user`` / ``CurrentUser``   the caller: ``Authorization: Bearer <token>`` first,
                                        then any resolver registered on
                                        ``app.state.user_resolvers`` (the pages register the
@@ -39,10 +41,12 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_session(request: Request, services: ServicesDep) -> Iterator[Session]:
-    # GETs are read-only: on SQLite they then never wait for the write lock.
-    write = request.method not in ("GET", "HEAD", "OPTIONS")
-    with session_scope(services.engine, write=write) as session:
+def get_session(services: ServicesDep) -> Iterator[Session]:
+    # Starts as a reader. An endpoint that writes calls ``begin_write(session)`` right before
+    # its writes: on SQLite, holding the write lock from the first query on would span the
+    # threadpool hop between dependencies and endpoint, and under load every pool thread
+    # could end up waiting for a lock whose holder waits for a thread.
+    with session_scope(services.engine, write=False) as session:
         yield session
 
 

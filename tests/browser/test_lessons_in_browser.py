@@ -158,13 +158,14 @@ def test_learner_submits_wrongly_then_rightly_and_sees_score_and_progress_update
     expect(wrong.locator(".badge")).to_have_text("fail")
     wrong_score = wrong.get_attribute("data-score")
     expect(progress).to_contain_text(re.compile(rf"^0/\d+ solved · {wrong_score}/"))
-    cell.scroll_into_view_if_needed()
+    wrong.scroll_into_view_if_needed()
     screenshot(page, "exercise-feedback-failing")
 
     right = submit(cell, SOLUTION)
     expect(right.locator(".badge")).to_have_text("pass")
     expect(right.locator(".score")).to_have_class(re.compile("full"))
     expect(progress).to_contain_text(re.compile(r"^1/\d+ solved"))
+    right.scroll_into_view_if_needed()
     screenshot(page, "exercise-feedback-passing")
 
     # Reset brings the starter back; a revisit restores the last submission instead.

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, status
 
 from grader.service import accounts, progress
 from grader.service.catalog import default_course_id
+from grader.service.database import begin_write
 from grader.service.models import Role, User
 from grader.web.api.errors import ERRORS
 from grader.web.api.schemas import LoginIn, TokenInfo, TokenOut, UserCreateIn, UserOut
@@ -17,6 +18,7 @@ router = APIRouter(tags=["auth"], responses=ERRORS)
 @router.post("/auth/token", response_model=TokenOut, status_code=status.HTTP_201_CREATED)
 def login(body: LoginIn, session: SessionDep) -> TokenOut:
     """Exchange a username and password for a new API token (shown once)."""
+    begin_write(session)
     user = accounts.authenticate(session, body.username, body.password)
     issued = accounts.issue_token(session, user, body.token_name)
     return TokenOut(token=issued.secret, token_id=issued.id, user=UserOut.of(user))
@@ -33,6 +35,7 @@ def my_tokens(user: TokenUser, session: SessionDep) -> list[TokenInfo]:
 @router.delete("/auth/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
 def revoke(token_id: int, user: TokenUser, session: SessionDep) -> None:
     """Revoke one of your tokens (admins: any token); it stops working at once."""
+    begin_write(session)
     accounts.revoke_token(session, user, token_id)
 
 
@@ -48,6 +51,7 @@ def create_user(
     _: User = Depends(require_role(Role.ADMIN)),
 ) -> UserOut:
     """Admins add learners and instructors; they join the course in that role."""
+    begin_write(session)
     user = accounts.create_user(
         session, body.username, body.password, Role(body.role), body.display_name
     )

@@ -15,7 +15,7 @@ from fastapi.responses import StreamingResponse
 from sqlmodel import Session, col, select
 
 from grader.service import submissions as domain
-from grader.service.database import session_scope
+from grader.service.database import begin_write, session_scope
 from grader.service.errors import InvalidSubmission, NotFound, SubmissionTooLarge
 from grader.service.models import Exercise, Submission, SubmissionStatus, User
 from grader.service.progress import can_view_user
@@ -37,11 +37,12 @@ def submit(
     files: Mapping[str, Any],
     source: str = "api",
 ) -> Submission:
-    """Store the submission and its queue job in the caller's transaction, then commit.
+    """Store the submission and its queue job in one write transaction, then commit.
 
-    Committing here (not after the endpoint) lets the worker be woken only once the row is
-    visible; the caller's session stays usable.
+    The caller's session is committed first (see ``begin_write``); committing here, not after
+    the endpoint, wakes the workers only once the row is visible. The session stays usable.
     """
+    begin_write(session)
     submission = domain.store_submission(
         session, user, exercise_id, files, services.settings, source=source
     )
@@ -202,9 +203,12 @@ async def _stream(
         if current.status != first.status:
             yield _frame("status", first.model_dump_json())
         yield _frame("status", current.model_dump_json())
+        # Without LISTEN/NOTIFY (SQLite), a worker outside this server's process tree cannot
+        # reach the hub: re-read often. With PostgreSQL the re-read is only a safety net.
+        refresh = KEEPALIVE_SECONDS if services.engine.dialect.name == "postgresql" else 1.0
         while not SubmissionStatus(current.status).is_final:
             try:
-                event = await asyncio.wait_for(inbox.get(), KEEPALIVE_SECONDS)
+                event = await asyncio.wait_for(inbox.get(), refresh)
             except TimeoutError:
                 yield b": keepalive\n\n"
             else:

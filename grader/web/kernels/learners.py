@@ -48,6 +48,8 @@ class LearnerKernels:
         self._kernels: dict[KernelKey, LearnerKernel] = {}
         self._locks: dict[KernelKey, asyncio.Lock] = {}
         self._culler: asyncio.Task[None] | None = None
+        self._spare: asyncio.Task[tuple[str, KernelConnection]] | None = None
+        self._spare_setup: str | None = None
 
     def peek(self, key: KernelKey) -> LearnerKernel | None:
         """The learner's running kernel for the lesson, without starting one."""
@@ -71,18 +73,60 @@ class LearnerKernels:
             return kernel
 
     async def _start(self, key: KernelKey, setup_code: str) -> LearnerKernel:
+        booted = await self._take_spare()
+        if booted is None:
+            booted = await self._boot_kernel()
+        kernel_id, connection = booted
+        kernel = LearnerKernel(key, kernel_id, connection, setup_code)
+        await self._preload(kernel)
+        return kernel
+
+    async def _boot_kernel(self, setup_code: str = "") -> tuple[str, KernelConnection]:
         kernel_id = await self.client.start_kernel()
         connection = KernelConnection(self.client, kernel_id)
         try:
             await connection.open()
+            if setup_code:
+                async for _ in connection.execute(setup_code, silent=True):
+                    pass
         except KernelBridgeError:
             await connection.close()
             with contextlib.suppress(Exception):
                 await self.client.shutdown(kernel_id)
             raise
-        kernel = LearnerKernel(key, kernel_id, connection, setup_code)
-        await self._preload(kernel)
-        return kernel
+        return kernel_id, connection
+
+    def keep_spare(self, setup_code: str) -> None:
+        """Keep one kernel booted, with ``setup_code`` run, for the next learner to take.
+
+        Starting a kernel and importing the runtime is most of a lesson's first-open wait; a
+        spare moves that wait to before the learner arrives.
+        """
+        self._spare_setup = setup_code
+        if not self._spare_usable():
+            self._spare = asyncio.create_task(self._boot_kernel(setup_code), name="spare-kernel")
+
+    def _spare_usable(self) -> bool:
+        spare = self._spare
+        if spare is None:
+            return False
+        if not spare.done():
+            return True
+        return not spare.cancelled() and spare.exception() is None
+
+    async def _take_spare(self) -> tuple[str, KernelConnection] | None:
+        spare, self._spare = self._spare, None
+        if spare is None:
+            return None
+        try:
+            booted = await spare
+        except (KernelBridgeError, asyncio.CancelledError):
+            booted = None
+        if self._spare_setup is not None:
+            self.keep_spare(self._spare_setup)
+        if booted is not None and booted[1].closed:
+            return None
+        return booted
 
     async def _preload(self, kernel: LearnerKernel) -> None:
         """Run the lesson's setup silently; a failure is kept to show, not raised."""
@@ -157,6 +201,14 @@ class LearnerKernels:
 
     async def close(self) -> None:
         """Shut down every kernel this web app started."""
+        self._spare_setup = None
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            spare.cancel()
+            with contextlib.suppress(BaseException):
+                kernel_id, connection = await spare
+                await connection.close()
+                await self.client.shutdown(kernel_id)
         if self._culler is not None:
             self._culler.cancel()
             with contextlib.suppress(asyncio.CancelledError):

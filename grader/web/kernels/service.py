@@ -29,9 +29,11 @@ class KernelService:
         kernels_token: str | None = None,
         idle_seconds: float = 1800.0,
         exercises_dir: Path | None = None,
+        spare_setup: str | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.exercises_dir = exercises_dir
+        self.spare_setup = spare_setup
         self.kernels_url = kernels_url
         self.kernels_token = kernels_token if kernels_token is not None else os.environ.get(
             "KERNELS_TOKEN", ""
@@ -77,6 +79,8 @@ class KernelService:
             client = KernelsClient(self.server.url, self.server.token)
         learners = LearnerKernels(client, idle_seconds=self.idle_seconds)
         learners.start_culling(interval=min(60.0, max(1.0, self.idle_seconds / 4)))
+        if self.spare_setup is not None:
+            learners.keep_spare(self.spare_setup)
         return learners
 
     async def learners(self) -> LearnerKernels:

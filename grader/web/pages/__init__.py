@@ -49,6 +49,7 @@ def mount(app: FastAPI) -> None:
         Path(settings.data_dir),
         kernels_url=settings.kernels_url,
         exercises_dir=Path(settings.exercises_dir),
+        spare_setup=kernel_socket.BASE_SETUP,
     )
     app.state.kernel_service = kernel_service
 

@@ -78,6 +78,8 @@ def section_progress_of(db: Session, user: User, slug: str) -> SectionProgress:
 
 @router.get("/", name="pages:course")
 def course(request: Request, user: PageUser, db: SessionDep) -> HTMLResponse:
+    # Learners land here after signing in: boot the kernels while they pick a lesson.
+    request.app.state.kernel_service.start()
     course_row = db.get(Course, course_of(db, user))
     return render(
         request,

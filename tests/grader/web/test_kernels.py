@@ -135,6 +135,18 @@ async def test_idle_kernels_are_culled_and_the_next_use_starts_a_new_one(
 
 
 @on_shared_server
+async def test_a_spare_kernel_is_kept_booted_and_preloaded_for_the_next_learners(
+    learners: LearnerKernels,
+) -> None:
+    learners.keep_spare("import otp\nFROM_SPARE = True")
+    first = await learners.get(KernelKey("9", "lesson-a"), SETUP)
+    second = await learners.get(KernelKey("10", "lesson-a"), SETUP)
+    for kernel in (first, second):
+        assert stdout(await run(kernel, "print(FROM_SPARE, PRELOADED)")) == "True yes\n"
+    assert first.kernel_id != second.kernel_id
+
+
+@on_shared_server
 async def test_kernels_do_not_inherit_the_services_secrets(learners: LearnerKernels) -> None:
     kernel = await learners.get(KernelKey("8", "lesson-a"), SETUP)
     events = await run(kernel, "import os\nprint(os.environ.get('ACADEMY_SECRET_KEY'))")
