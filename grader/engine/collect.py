@@ -64,12 +64,16 @@ class TestCase:
         return inspect.iscoroutinefunction(self.function)
 
 
-def collect_exercise(exercise: Exercise) -> tuple[TestCase, ...]:
+def collect_exercise(exercise: Exercise) -> tuple[tuple[TestCase, ...], TestSuite]:
+    """The exercise's test cases (validated against exercise.toml) and its compiled suite."""
     proxies = {name: LearnerModule(name) for name in exercise.modules}
     cases: list[TestCase] = []
+    compiled_modules: list[CompiledTestModule] = []
     seen: dict[str, str] = {}
     for test_file in exercise.test_files:
-        namespace = load_test_module(exercise.id, test_file, proxies)
+        compiled = compile_test_module(exercise.id, test_file)
+        compiled_modules.append(compiled)
+        namespace = _execute(exercise.id, compiled, proxies)
         for case in _cases_of(exercise, test_file, namespace):
             if case.function_name in seen and seen[case.function_name] != test_file.relative:
                 raise ExerciseError(
@@ -87,13 +91,52 @@ def collect_exercise(exercise: Exercise) -> tuple[TestCase, ...]:
                 exercise.id, "exercise.toml", "names a test that does not exist",
                 field=f"points.{name}",
             )
-    return tuple(cases)
+    return tuple(cases), TestSuite(exercise.id, compiled_modules, proxies)
 
 
-def load_test_module(
-    exercise_id: str, test_file: TestFile, proxies: dict[str, LearnerModule]
-) -> dict[str, Any]:
-    """Execute a test module in the grader with the learner's modules replaced by proxies."""
+@dataclass(frozen=True)
+class CompiledTestModule:
+    """A test module parsed, assert-rewritten and compiled once; executed per submission."""
+
+    relative: str
+    module_name: str
+    code: types.CodeType
+
+
+@dataclass(frozen=True)
+class TestModuleInstance:
+    """One execution of a test module: its namespace and the fixtures defined in it."""
+
+    namespace: dict[str, Any]
+    fixtures: dict[str, Fixture]
+
+
+class TestSuite:
+    """An exercise's compiled test modules.
+
+    Every submission gets fresh executions (`instantiate`), so module-level state in a test
+    module never leaks from one submission to the next, nor between concurrent gradings;
+    compiling, the costly part, happens once.
+    """
+
+    __test__ = False
+
+    def __init__(
+        self, exercise_id: str, modules: list[CompiledTestModule], proxies: dict[str, Any]
+    ):
+        self.exercise_id = exercise_id
+        self.modules = modules
+        self.proxies = proxies
+
+    def instantiate(self) -> dict[str, TestModuleInstance]:
+        instances = {}
+        for compiled in self.modules:
+            namespace = _execute(self.exercise_id, compiled, self.proxies)
+            instances[compiled.relative] = TestModuleInstance(namespace, _fixtures_of(namespace))
+        return instances
+
+
+def compile_test_module(exercise_id: str, test_file: TestFile) -> CompiledTestModule:
     try:
         tree = ast.parse(test_file.source, filename=test_file.relative)
     except SyntaxError as error:
@@ -105,17 +148,25 @@ def load_test_module(
     module_name = "academy_tests." + (exercise_id + "/" + test_file.relative).replace(
         "/", "."
     ).replace("-", "_").removesuffix(".py")
-    module = types.ModuleType(module_name)
-    module.__file__ = f"<{exercise_id}/{test_file.relative}>"
+    return CompiledTestModule(test_file.relative, module_name, code)
+
+
+def _execute(
+    exercise_id: str, compiled: CompiledTestModule, proxies: dict[str, LearnerModule]
+) -> dict[str, Any]:
+    """Execute a test module in the grader with the learner's modules replaced by proxies."""
+    module = types.ModuleType(compiled.module_name)
+    module.__file__ = f"<{exercise_id}/{compiled.relative}>"
     namespace = module.__dict__
     namespace["__builtins__"] = {**builtins.__dict__, "__import__": _importer(proxies)}
     namespace.update(HELPERS)
-    sys.modules[module_name] = module
+    # Registered so that dataclasses and the like can find their module while it executes.
+    sys.modules[compiled.module_name] = module
     try:
-        exec(code, namespace)
+        exec(compiled.code, namespace)
     except Exception as error:
         raise ExerciseError(
-            exercise_id, test_file.relative,
+            exercise_id, compiled.relative,
             f"importing the test module raised {type(error).__name__}: {error}",
         ) from None
     return namespace

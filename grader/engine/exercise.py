@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from grader.engine.errors import ExerciseError
 
 if TYPE_CHECKING:
-    from grader.engine.collect import TestCase
+    from grader.engine.collect import TestCase, TestSuite
 
 DIFFICULTIES = ("easy", "medium", "hard")
 _TOP_LEVEL_KEYS = {"id", "title", "difficulty", "files", "hints", "limits", "tasks", "points"}
@@ -82,6 +82,7 @@ class Exercise:
     solution: dict[str, str]
     test_files: tuple[TestFile, ...]
     cases: tuple[TestCase, ...] = field(default=(), repr=False)  # set by load_exercise
+    suite: TestSuite | None = field(default=None, repr=False)  # set by load_exercise
 
     @property
     def modules(self) -> tuple[str, ...]:
@@ -142,7 +143,7 @@ def load_exercise(path: Path, *, root: Path | None = None) -> Exercise:
     # Imported here: collecting executes the test modules, which needs the proxy machinery.
     from grader.engine.collect import collect_exercise
 
-    exercise.cases = collect_exercise(exercise)
+    exercise.cases, exercise.suite = collect_exercise(exercise)
     return exercise
 
 

@@ -155,6 +155,8 @@ class _Grading:
         prepared = time.monotonic()
         results: list[TestResult] = []
         cases = list(self.exercise.cases)
+        suite = self.exercise.suite
+        self.modules = suite.instantiate() if suite is not None else {}
         self.runner = asyncio.Runner()
         try:
             for index, case in enumerate(cases):
@@ -285,7 +287,7 @@ class _Grading:
     def _run_case(self, case: TestCase, session: Session) -> tuple[TestResult, bool]:
         timeout = min(case.timeout or self.exercise.limits.test_seconds, self.remaining())
         context = TestContext(session, time.monotonic() + timeout, timeout)
-        result = run_case(case, context, self.runner)
+        result = run_case(case, context, self.runner, self.modules.get(case.file))
         healthy = context.failure is None and session.broken is None
         return result, healthy
 

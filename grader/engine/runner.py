@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import dataclasses
 import inspect
 import math
 import time
@@ -19,7 +20,7 @@ from typing import Any
 import pytest
 
 from grader.engine.assertions import AssertionFailed, ComparisonFailed
-from grader.engine.collect import Fixture, TestCase
+from grader.engine.collect import Fixture, TestCase, TestModuleInstance
 from grader.engine.proxy import RemoteRef, TestContext, set_context
 from grader.engine.remote_errors import (
     RemoteBaseException,
@@ -37,13 +38,21 @@ class Outcome:
 
 
 def run_case(
-    case: TestCase, context: TestContext, runner: asyncio.Runner | None = None
+    case: TestCase,
+    context: TestContext,
+    runner: asyncio.Runner | None = None,
+    module: TestModuleInstance | None = None,
 ) -> TestResult:
     """Run `case` to completion in the calling (worker) thread; never raises.
 
     `runner` is the event loop to run it on (one per submission saves a loop per test);
-    without it the case gets a loop of its own.
+    without it the case gets a loop of its own. `module` is this submission's execution of
+    the case's test module; without it the case runs the functions found at collection.
     """
+    if module is not None:
+        case = dataclasses.replace(
+            case, function=module.namespace[case.function_name], fixtures=module.fixtures
+        )
     started = time.perf_counter()
     token = set_context(context)
     try:

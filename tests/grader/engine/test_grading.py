@@ -195,3 +195,21 @@ async def test_async_fixtures_with_teardown_and_stacked_parametrize_work_like_py
         "test_add_grid[twenty-1]", "test_add_grid[twenty-two]",
     ]
     assert result.status is Status.PASS, result.to_json()
+
+
+async def test_module_level_state_of_test_modules_starts_fresh_for_every_submission(
+    calc, calc_copy, launcher
+):
+    from grader.engine import load_exercise
+
+    (calc_copy / "tests" / "visible" / "test_state.py").write_text(
+        "import calc\n\nSEEN = []\n\n\n"
+        "def test_add_sees_a_fresh_module():\n"
+        "    SEEN.append(calc.add(1, 1))\n"
+        "    assert SEEN == [2]\n"
+    )
+    exercise = load_exercise(calc_copy, root=calc_copy.parents[1])
+    results = await asyncio.gather(
+        *(grade(exercise, calc.solution, launcher=launcher) for _ in range(3))
+    )
+    assert [result.status for result in results] == [Status.PASS] * 3

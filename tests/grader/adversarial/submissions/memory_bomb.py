@@ -1,7 +1,7 @@
 def answer():
     hoard = []
     while True:
-        hoard.append(bytearray(16 * 2**20))
+        hoard.append(bytes(64 * 2**20))
 
 
 async def answer_async():
