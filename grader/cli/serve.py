@@ -45,5 +45,7 @@ def serve(
         + (f" with {settings.workers} worker processes" if embedded else "")
     )
     typer.echo(f"serving on http://{settings.host}:{settings.port}", err=False)
-    application = create_app(settings, start_workers=settings.workers if embedded else 0)
+    application = create_app(
+        settings, start_workers=settings.workers if embedded else 0, pages=settings.pages
+    )
     uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")

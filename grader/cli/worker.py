@@ -26,6 +26,7 @@ def worker(
     from grader.service.settings import QueueMode, Settings
 
     settings = Settings.from_env()
+    _wait_for_schema(settings.resolved_database_url)
     if concurrency:
         settings = settings.with_changes(worker_concurrency=concurrency)
     if settings.queue is QueueMode.PROCRASTINATE:
@@ -44,3 +45,27 @@ def worker(
         await embedded.run()
 
     asyncio.run(main())
+
+
+def _wait_for_schema(url: str, timeout: float = 60.0) -> None:
+    """Workers may start before the one-shot migration finished (compose starts them together)."""
+    import time
+
+    from grader.service import migrate
+
+    deadline = time.monotonic() + timeout
+    head = migrate.head_revision()
+    while True:
+        try:
+            if migrate.current_revision(url) == head:
+                return
+        except Exception:  # the database itself may still be starting
+            pass
+        if time.monotonic() > deadline:
+            typer.echo(
+                f"error: the database at revision {head} was not ready after {timeout:g} s; "
+                "run `academy db upgrade`",
+                err=True,
+            )
+            raise typer.Exit(3)
+        time.sleep(1.0)

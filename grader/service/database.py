@@ -27,7 +27,13 @@ def normalize_url(url: str) -> str:
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # Connections are cheap; the pool must not be what queues requests (threads are).
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=20,
+            max_overflow=80,
+        )
         event.listen(engine, "connect", _configure_sqlite)
         # pysqlite's own transaction handling is off (see _configure_sqlite); we BEGIN here.
         # Writers ask for BEGIN IMMEDIATE (``writer(engine)``): they take the write lock up
@@ -80,6 +86,18 @@ def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def begin_write(session: Session) -> None:
+    """End the session's current transaction and start one that may write.
+
+    On SQLite the new transaction is BEGIN IMMEDIATE: it queues for the write lock up front
+    rather than upgrading a read snapshot later (which fails at once when another writer
+    committed in between). Call it right before the writes, in the same thread, so the lock
+    is never held while waiting for anything else.
+    """
+    session.commit()
+    session.connection(execution_options={_IMMEDIATE: True})
 
 
 def as_utc(value: datetime | None) -> datetime | None:

@@ -71,8 +71,10 @@ class EngineGrader:
 class StubGrader:
     """Grades by reading a directive from the submission instead of running it.
 
-    A line ``# stub-score: 0.5`` sets the fraction of full marks (default 1.0) and
-    ``# stub-sleep: 2.0`` makes grading take that long (to kill a worker mid-grade).
+    A line ``# stub-score: 0.5`` sets the fraction of full marks (default 1.0),
+    ``# stub-sleep: 2.0`` makes grading take that long, and ``# stub-wait-for: /some/path``
+    holds grading until that file exists (so a test can kill a worker mid-grade, then let
+    the retry through).
     The result has the engine's JSON shape, with one test per directive.
     """
 
@@ -91,6 +93,8 @@ class StubGrader:
         sleep = float(directives.get("stub-sleep", 0.0))
         if sleep:
             await asyncio.sleep(sleep)
+        if gate := directives.get("stub-wait-for"):
+            await asyncio.to_thread(_block_until_exists, Path(gate))
         fraction = min(max(float(directives.get("stub-score", 1.0)), 0.0), 1.0)
         score = round(self.max_score * fraction, 6)
         passed = score >= self.max_score
@@ -113,6 +117,11 @@ class StubGrader:
             "timings": {"prepare_ms": 0.0, "run_ms": total_ms, "total_ms": total_ms},
             "isolation": "none",
         }
+
+
+def _block_until_exists(path: Path) -> None:
+    while not path.exists():
+        time.sleep(0.02)
 
 
 def _directives(files: Mapping[str, str]) -> dict[str, str]:

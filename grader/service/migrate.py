@@ -31,3 +31,9 @@ def current_revision(url: str) -> str | None:
             return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
     finally:
         engine.dispose()
+
+
+def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()

@@ -57,6 +57,8 @@ class Settings:
     submit_rate_window_seconds: float = 60.0
     secret_key: str = ""
     kernels_url: str | None = None
+    # Mount the HTML pages (and with them the kernel bridge); off for an API-only process.
+    pages: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -99,6 +101,8 @@ class Settings:
         for var, name in ints.items():
             if var in env:
                 values[name] = int(env[var])
+        if "ACADEMY_PAGES" in env:
+            values["pages"] = env["ACADEMY_PAGES"].lower() not in ("0", "false", "no", "off")
         if "ACADEMY_LEASE_SECONDS" in env:
             values["lease_seconds"] = float(env["ACADEMY_LEASE_SECONDS"])
         for var, name in {

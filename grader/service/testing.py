@@ -174,38 +174,46 @@ def _password_hash() -> str:
     return hash_password(PASSWORD)
 
 
-def add_account(url: str, username: str, role: Role, course: str | None = COURSE_ID) -> Account:
+def add_accounts(url: str, specs: list[tuple[str, Role, str | None]]) -> list[Account]:
+    """Users with a token each, enrolled in a course in their role (``None``: no course)."""
     engine = make_engine(url)
+    made: list[Account] = []
     try:
         with session_scope(engine) as session:
-            # One Argon2 hash per session: hashing is deliberately slow, tests make many users.
-            user = User(
-                username=username,
-                display_name=username,
-                role=role.value,
-                password_hash=_password_hash(),
-            )
-            session.add(user)
-            session.flush()
-            if course is not None:
-                accounts.enroll(session, user, course, role)
-            issued = accounts.issue_token(session, user, "tests")
-            return Account(id=user.id, username=username, token=issued.secret)  # type: ignore[arg-type]
+            for username, role, course in specs:
+                # One Argon2 hash per session: hashing is slow on purpose, tests make many users.
+                user = User(
+                    username=username,
+                    display_name=username,
+                    role=role.value,
+                    password_hash=_password_hash(),
+                )
+                session.add(user)
+                session.flush()
+                if course is not None:
+                    accounts.enroll(session, user, course, role)
+                issued = accounts.issue_token(session, user, "tests")
+                made.append(Account(id=user.id, username=username, token=issued.secret))  # type: ignore[arg-type]
     finally:
         engine.dispose()
+    return made
 
 
 @pytest.fixture
 def world(settings: Settings) -> World:
     url = settings.resolved_database_url
     seed_course(url)
-    return World(
-        alice=add_account(url, "alice", Role.LEARNER),
-        bob=add_account(url, "bob", Role.LEARNER),
-        teacher=add_account(url, "teacher", Role.INSTRUCTOR),
-        outsider_teacher=add_account(url, "outsider", Role.INSTRUCTOR, course="other-course"),
-        admin=add_account(url, "admin", Role.ADMIN, course=None),
+    alice, bob, teacher, outsider, admin = add_accounts(
+        url,
+        [
+            ("alice", Role.LEARNER, COURSE_ID),
+            ("bob", Role.LEARNER, COURSE_ID),
+            ("teacher", Role.INSTRUCTOR, COURSE_ID),
+            ("outsider", Role.INSTRUCTOR, "other-course"),
+            ("admin", Role.ADMIN, None),
+        ],
     )
+    return World(alice=alice, bob=bob, teacher=teacher, outsider_teacher=outsider, admin=admin)
 
 
 def grade_pending(settings: Settings) -> None:

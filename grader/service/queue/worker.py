@@ -35,7 +35,7 @@ def _event(claim: submissions.Claim, status: str, payload: dict[str, Any] | None
 
 
 def announce_running(engine: Engine, sink: EventSink, claim: submissions.Claim) -> None:
-    with session_scope(engine) as session:
+    with session_scope(engine, write=False) as session:  # NOTIFY only, no row written
         sink.emit(session, _event(claim, SubmissionStatus.RUNNING.value))
     sink.flush()
 
