@@ -6,8 +6,8 @@ the running test's event loop, which reads the socket when it is readable. No ot
 loop sits in between, so a remote call costs one socket round trip.
 
 - `LearnerModule`: what `import stack` gives a test module in the grader. It forwards to the
-  *current* test's session (a context variable), so a test module is imported once per
-  exercise and serves every submission, also concurrently.
+  *current* test's session (a context variable), so one proxy serves every submission,
+  also concurrently.
 - `RemoteRef`: an object that stays in the sandbox (a pid, an instance, a function). Attribute
   access and calls go over the channel; a call to an `async def` returns a coroutine, so
   `asyncio.gather` runs remote calls concurrently in the sandbox's event loop. A reference
