@@ -33,6 +33,7 @@ from grader.sandbox._init import (
     NOBODY,
     SETUP_FAILED,
     SpecSource,
+    describe_failure,
     receive_spawn,
     run_init,
 )
@@ -64,14 +65,23 @@ def _kill_sandbox(state: type[_State]) -> None:
 def write_id_maps(pid: int) -> None:
     """Map the ids of `pid`'s fresh user namespace; needs CAP_SETUID in the parent namespace.
 
-    Only such a process may map more than its own uid: ns-root becomes the host's root (to
-    build the root from root-only paths such as a Python under /root) and the learner's
-    uid becomes the host's `nobody`, so nothing the learner runs is root on the host.
+    Only such a process may map more than one id: ns-root becomes our own uid (to build the
+    root from root-only paths such as a Python under /root) and the learner's uid becomes
+    `nobody`, so nothing the learner runs is root on the host. Where `nobody` is not mapped
+    in our own namespace (a grader that is root of a user namespace, as in rootless
+    containers), the learner's uid is mapped to our own uid instead, like an unprivileged
+    grader's.
     """
-    with open(f"/proc/{pid}/uid_map", "w") as stream:
-        stream.write(f"0 {os.geteuid()} 1\n{LEARNER_UID} {NOBODY} 1\n")
-    with open(f"/proc/{pid}/gid_map", "w") as stream:
-        stream.write(f"0 {os.getegid()} 1\n{LEARNER_GID} {NOBODY} 1\n")
+    for kind, own in (("uid", os.geteuid()), ("gid", os.getegid())):
+        try:
+            _write_map(pid, kind, f"0 {own} 1\n{LEARNER_UID} {NOBODY} 1\n")
+        except OSError:
+            _write_map(pid, kind, f"{LEARNER_UID} {own} 1\n")
+
+
+def _write_map(pid: int, kind: str, text: str) -> None:
+    with open(f"/proc/{pid}/{kind}_map", "w") as stream:
+        stream.write(text)
 
 
 @dataclass(frozen=True)
@@ -225,9 +235,12 @@ def _monitor(listed: list[int], parent_pid: int, parent_maps: IdMapPipes | None,
             _State.rlimits_only = True
             scratch = tempfile.mkdtemp(prefix="academy-sandbox-")
             if privileged:
-                os.chown(scratch, NOBODY, NOBODY)
+                try:
+                    os.chown(scratch, NOBODY, NOBODY)
+                except OSError:  # `nobody` is not mapped here: stay the grader's uid
+                    privileged = False
     except OSError as exc:
-        _report(fds.status, {"setup_error": f"{type(exc).__name__}: {exc}"})
+        _report(fds.status, {"setup_error": describe_failure(exc)})
         return
     if _State.kill_requested:
         _report(fds.status, {"signal": signal.SIGKILL, "stopped": True})

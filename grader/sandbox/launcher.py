@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from types import TracebackType
 
 from grader.sandbox._capture import CappedPipe
-from grader.sandbox._errors import SandboxError, SandboxSetupError, ZygoteError
+from grader.sandbox._errors import ChannelError, SandboxError, SandboxSetupError, ZygoteError
 from grader.sandbox._runtime import runtime_paths
 from grader.sandbox._spec import ChildFds, SpawnSpec, check_files
 from grader.sandbox._types import Isolation, Limits, SandboxExit
@@ -384,7 +384,11 @@ class SandboxLauncher:
         try:
             process = await self._spawn(probe, self.cold)
             async with process:
-                await process.channel.recv(timeout=10)
+                try:
+                    await process.channel.recv(timeout=10)
+                except ChannelError:
+                    await process.wait()  # raises the monitor's account of what failed
+                    raise
             return Isolation.NAMESPACES
         except SandboxError as exc:
             logger.warning("Linux namespaces unavailable, sandboxes get rlimits only "
