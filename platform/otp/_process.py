@@ -392,15 +392,14 @@ TIMEOUT = _TIMEOUT
 # Spawning and exiting
 
 
+_NOT_CALLED = object()
+
+
 async def _run(proc: _Proc, fn: Callable[..., Awaitable[Any]], args: tuple[Any, ...]) -> None:
     _current.set(proc)
+    coro: Any = _NOT_CALLED
     try:
         coro = fn(*args)
-        if not hasattr(coro, "__await__"):
-            raise TypeError(
-                f"spawn needs an `async def` function; {getattr(fn, '__name__', fn)!r} "
-                f"returned {coro!r} instead of a coroutine"
-            )
         await coro
         reason: Any = "normal"
     except ExitError as error:
@@ -419,13 +418,19 @@ async def _run(proc: _Proc, fn: Callable[..., Awaitable[Any]], args: tuple[Any, 
                 node.quiet = False
             return
     except Exception as error:
-        reason = error
+        crash: Exception = error
+        if coro is not _NOT_CALLED and not hasattr(coro, "__await__"):
+            crash = TypeError(  # checked here, off the spawn path, to keep spawning cheap
+                f"spawn needs an `async def` function; {getattr(fn, '__name__', fn)!r} "
+                f"returned {coro!r} instead of a coroutine"
+            )
+        reason = crash
         logger.error(
             "Process %r running %s crashed: %s",
             proc.pid,
             getattr(fn, "__qualname__", fn),
-            format_reason(error),
-            exc_info=error,
+            format_reason(crash),
+            exc_info=crash,
         )
     proc.task = None
     if proc.alive:
