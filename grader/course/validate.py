@@ -15,6 +15,7 @@ Both runs must finish within :data:`NOTEBOOK_BUDGET_SECONDS`.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import copy
 from collections.abc import Callable
@@ -72,6 +73,9 @@ class CourseExercises:
         exercise = self._get(exercise_id)
         return exercise.solution[exercise.files[0]]
 
+    def modules(self, exercise_id: str) -> tuple[str, ...]:
+        return tuple(self._get(exercise_id).modules)
+
     def leaks(self, exercise_id: str, where: str, text: str) -> list[str]:
         from grader.engine.validation import hidden_leaks
 
@@ -81,6 +85,47 @@ class CourseExercises:
             for problem in hidden_leaks(exercise, {where: text})
             if where in str(problem)
         ]
+
+
+def bound_names(code: str) -> set[str]:
+    """Names a lesson cell binds at top level (IPython magic lines ignored)."""
+    lines = [line for line in code.splitlines() if not line.lstrip().startswith(("%", "!"))]
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError:
+        return set()
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+    return names
+
+
+def name_clashes(notebook: NotebookNode, exercises: CourseExercises) -> list[str]:
+    """Lesson names that an exercise cell would rebind: the ``%%exercise`` magic binds the
+    exercise's module (``rooms.py`` -> ``rooms``) in the notebook's namespace."""
+    modules = {
+        module: exercise_id
+        for exercise_id in {exercise_id_of(cell) for cell in notebook.cells} - {None}
+        if exercise_id in exercises.ids()
+        for module in exercises.modules(exercise_id)  # type: ignore[arg-type]
+    }
+    problems: list[str] = []
+    for number, cell in enumerate(notebook.cells, start=1):
+        if cell.cell_type != "code" or exercise_id_of(cell) is not None:
+            continue
+        for name in sorted(bound_names(str(cell.source)) & set(modules)):
+            problems.append(
+                f"cell {number} binds `{name}`, the module name of exercise "
+                f"`{modules[name]}`, which its exercise cell rebinds; rename the lesson's `{name}`"
+            )
+    return problems
 
 
 def static_problems(course: Course, exercises: CourseExercises, section: Section) -> list[str]:
@@ -114,6 +159,7 @@ def static_problems(course: Course, exercises: CourseExercises, section: Section
             )
     for exercise_id in sorted(in_notebook & exercises.ids()):
         problems.extend(exercises.leaks(exercise_id, notebook_path.name, rendered))
+    problems.extend(f"{section.slug}: {clash}" for clash in name_clashes(notebook, exercises))
     return problems
 
 
