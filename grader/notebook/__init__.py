@@ -1,10 +1,13 @@
 """The lessons' notebook side: an IPython extension and the pictures it draws.
 
-- ``diagrams``  supervision trees and message flows as SVG (pure data -> SVG text)
-- ``observe``   reads a live ``otp`` system into those pictures; crash-and-wait helpers
-- ``logs``      one-line crash reports, so deliberate crashes do not bury the lesson
-- ``magics``    ``%load_ext grader.notebook``: the ``%%exercise`` cell magic that runs an
-                exercise's visible tests on the cell, and ``%submit`` that grades it
+- ``diagrams``        supervision trees and message flows as SVG (pure data -> SVG text)
+- ``observe``         reads a live ``otp`` system into those pictures; crash-and-wait helpers
+- ``logs``            one-line crash reports, so deliberate crashes do not bury the lesson
+- ``report``          how a grading result looks in a notebook (and the MIME type tools read)
+- ``runner``          finds the exercise, runs its tests in the grading engine from the kernel
+- ``service_client``  ``%submit`` to a running grader service
+- ``magics``          ``%load_ext grader.notebook``: the ``%%exercise`` cell magic that runs an
+                      exercise's visible tests on the cell, and ``%submit`` that grades it
 
 Only ``magics`` knows about IPython; the rest works in any Python program.
 """
