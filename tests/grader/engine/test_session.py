@@ -85,5 +85,5 @@ def test_a_closed_channel_fails_the_waiting_request(pair):
     session, peer = pair
     peer.sendall(frame({"id": 1, "ok": True, "value": 1})[:6])  # half a frame, then gone
     peer.close()
-    with pytest.raises(SandboxUnavailable, match="stopped answering|closed"):
+    with pytest.raises(SandboxUnavailable, match=r"stopped answering|closed"):
         session.request("call", {"target": 1}, timeout=2)
