@@ -8,6 +8,7 @@ Layers, inner to outer:
 - ``client``      the jupyter_server REST API (start, interrupt, restart, shut down kernels)
 - ``connection``  one kernel websocket, multiplexed between concurrent executions
 - ``learners``    one kernel per learner per lesson, setup preloaded, idle kernels culled
+- ``service``     what the web app starts and stops: a local server or ``KERNELS_URL``
 
 The web app talks to ``LearnerKernels`` only; a kernel is addressed by (learner, lesson), never
 by a kernel id that came from the browser, so a learner cannot reach another learner's kernel.
@@ -24,6 +25,7 @@ from grader.web.kernels.errors import (
 from grader.web.kernels.learners import KernelKey, LearnerKernel, LearnerKernels
 from grader.web.kernels.messages import KernelEvent
 from grader.web.kernels.server import LocalJupyterServer
+from grader.web.kernels.service import KernelService
 
 __all__ = [
     "KernelBridgeError",
@@ -31,6 +33,7 @@ __all__ = [
     "KernelEvent",
     "KernelKey",
     "KernelServerFailed",
+    "KernelService",
     "KernelStartFailed",
     "KernelUnavailable",
     "KernelsClient",

@@ -179,7 +179,7 @@ async def run_with_engine(request: Request, exercise: Exercise, code: str) -> di
 
     services = request.app.state.services
     loaded = await asyncio.to_thread(services.catalog.get, exercise.id)
-    visible = replace(loaded, cases=tuple(c for c in loaded.cases if not c.hidden))
+    visible = replace(loaded, cases=tuple(c for c in loaded.cases if c.visibility == "visible"))
     result = await grade(visible, files_for(exercise, code))
     return result.to_json()
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -25,6 +28,9 @@ from grader.service.testing import (  # noqa: F401
     world,
 )
 from grader.web.app import create_app
+from grader.web.kernels.service import KernelService
+
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
@@ -160,3 +166,27 @@ def test_pages_carry_a_content_security_policy_without_third_party_sources(
     policy = site.get("/").headers["content-security-policy"]
     assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert "http" not in policy
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_run_tests_falls_back_to_the_grading_engine_when_no_kernel_can_start(
+    site: TestClient, settings: Settings  # noqa: F811
+) -> None:
+    shutil.copytree(REPO / "exercises" / EXERCISE_ID, settings.exercises_dir / EXERCISE_ID)
+    # A kernel server that refuses every connection: the page must still test the code.
+    site.app.state.kernel_service = KernelService(settings.data_dir, kernels_url="http://127.0.0.1:9")
+    token = sign_in(site, "alice")
+    solution = (REPO / "exercises" / EXERCISE_ID / "solution" / "counter.py").read_text()
+    answer = site.post(
+        f"/exercises/{EXERCISE_ID}/check", data={"code": solution}, headers=htmx_headers(token)
+    )
+    assert answer.status_code == 200
+    assert "Visible tests" in answer.text and 'data-status="pass"' in answer.text
+    tests = REPO / "exercises" / EXERCISE_ID / "tests"
+    for kind, shown in (("visible", True), ("hidden", False)):
+        for name in re.findall(r"def (test_\w+)", _sources(tests / kind)):
+            assert (name in answer.text) is shown, f"{kind} test {name}"
+
+
+def _sources(folder: Path) -> str:
+    return "".join(path.read_text() for path in sorted(folder.glob("test_*.py")))
