@@ -101,11 +101,21 @@ async def _run_with_fixtures(case: TestCase, context: TestContext) -> BaseExcept
             context.fail(TestTimedOut(f"timed out after {context.timeout:g} s"))
         else:
             error = raised
-    for teardown in reversed(teardowns):
-        try:
-            await teardown()
-        except BaseException as raised:  # a failing teardown fails the test
-            error = error or raised
+    # Teardown gets what is left of the test's time, and a short grace when nothing is left.
+    grace = asyncio.timeout(max(context.remaining(), min(1.0, context.timeout)))
+    try:
+        async with grace:
+            for teardown in reversed(teardowns):
+                try:
+                    await teardown()
+                except TimeoutError:
+                    raise
+                except BaseException as raised:  # a failing teardown fails the test
+                    error = error or raised
+    except TimeoutError:
+        if not grace.expired():
+            raise
+        context.fail(TestTimedOut(f"fixture teardown timed out after {context.timeout:g} s"))
     context.session.detach_loop()
     return error
 
