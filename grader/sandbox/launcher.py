@@ -266,6 +266,10 @@ class SandboxLauncher:
 
     async def start(self) -> None:
         """Start the zygote (unless cold) and settle the isolation level this host allows."""
+        if not sys.platform.startswith("linux"):
+            raise SandboxError(
+                f"grader.sandbox runs on Linux only; this is {sys.platform}. Grade in a Linux "
+                "VM or container (rlimits-only mode for other systems is not implemented).")
         self._started = True
         if not self.cold:
             await self._ensure_zygote()
@@ -376,8 +380,6 @@ class SandboxLauncher:
         forced = _forced_isolation()
         if forced is not None:
             return forced
-        if not sys.platform.startswith("linux"):
-            return Isolation.RLIMITS_ONLY
         probe = SpawnSpec(files={}, limits=Limits(wall_seconds=10),
                           entry="grader.sandbox._probe:ready", isolation=Isolation.NAMESPACES,
                           expose=self._expose)
