@@ -42,9 +42,9 @@ _README = """# {title}
 
 {subtitle}
 
-Open the lessons in `content/` with Jupyter (`jupyter lab content/`), in order. Each lesson
-runs top to bottom; its exercise cells start with `%%exercise <id>`: edit the code, run the
-cell, and the exercise's visible tests run on it. `%submit` grades it (set
+Open the lessons in `content/` with Jupyter (`jupyter notebook content/`, or JupyterLab), in
+order. Each lesson runs top to bottom; its exercise cells start with `%%exercise <id>`: edit
+the code, run the cell, and the exercise's visible tests run on it. `%submit` grades it (set
 `ACADEMY_SERVER` and `ACADEMY_TOKEN` to submit to your course's grader service).
 
 Every exercise is also a folder in `exercises/`: read `prompt.md`, edit the file in
