@@ -37,11 +37,12 @@ import struct
 import sys
 from typing import Any
 
-from grader.engine.protocol import ProtocolError, clip, decode, encode
+from grader.engine.protocol import MAX_ANSWER_BYTES, ProtocolError, clip, decode, encode
 
 MAX_FRAME = 16 * 2**20
 _HEADER = struct.Struct(">I")
 _TEARDOWN_SECONDS = 0.5
+_CONTAINERS = (list, tuple, dict, set, frozenset, str, bytes)
 
 
 class _Stale(Exception):
@@ -146,7 +147,7 @@ class Agent:
     def _send(self, message: dict[str, Any]) -> None:
         body = json.dumps(message, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
         data = body.encode("utf-8", "surrogatepass")
-        if len(data) > MAX_FRAME:
+        if len(data) > MAX_ANSWER_BYTES:
             error = {"type": "ValueError", "module": "builtins", "mro": [],
                      "message": "the value is too large to send", "reason": None}
             data = json.dumps({"id": message["id"], "ok": False, "error": error}).encode()
@@ -258,10 +259,13 @@ class Agent:
         return {"t": "ref", "id": ref_id, "stable": ref_id in self.pinned, **self._describe(obj)}
 
     def _describe(self, obj: Any) -> dict[str, Any]:
-        try:
-            text = clip(repr(obj), 300)
-        except BaseException:
-            text = f"<{type(obj).__name__} object>"
+        if type(obj) in _CONTAINERS and len(obj) > 1000:  # too big to be data; repr is slow
+            text = f"<{type(obj).__name__} of {len(obj)} items>"
+        else:
+            try:
+                text = clip(repr(obj), 300)
+            except BaseException:
+                text = f"<{type(obj).__name__} object>"
         if inspect.ismodule(obj):
             kind = "module"
         elif inspect.isclass(obj):

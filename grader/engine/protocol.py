@@ -24,6 +24,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+MAX_ANSWER_BYTES = 2 * 2**20  # one answer frame; bounds what decoding can cost the grader
 MAX_DEPTH = 18  # each level may take 3 JSON levels; the channel refuses over 64
 MAX_ITEMS = 100_000
 MAX_TEXT = 64 * 1024  # reprs and messages are cut to this many characters
@@ -43,15 +44,26 @@ def clip(text: str, limit: int = MAX_TEXT) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+class _TooLarge(Exception):
+    pass
+
+
 def encode(value: Any, on_other: Callable[[Any], dict[str, Any]]) -> Any:
-    """Encode `value`; `on_other` turns a non-data object into a reference (or raises)."""
-    budget = [MAX_ITEMS]
-    return _encode(value, on_other, 0, budget)
+    """Encode `value`; `on_other` turns a non-data object into a reference (or raises).
+
+    A value with more than `MAX_ITEMS` items crosses whole as one reference.
+    """
+    try:
+        return _encode(value, on_other, 0, [MAX_ITEMS])
+    except _TooLarge:
+        return on_other(value)
 
 
 def _encode(value: Any, on_other: Callable[[Any], dict[str, Any]], depth: int, budget: list[int]):
     budget[0] -= 1
-    if depth > MAX_DEPTH or budget[0] < 0:
+    if budget[0] < 0:
+        raise _TooLarge
+    if depth > MAX_DEPTH:
         return on_other(value)
     kind = type(value)
     if value is None or kind is bool or kind is int or kind is str:

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader.engine.protocol import ProtocolError, decode, encode
+from grader.engine.protocol import MAX_ANSWER_BYTES, ProtocolError, decode, encode
 from grader.engine.remote_errors import (
     RemoteBaseException,
     SandboxUnavailable,
@@ -189,6 +189,8 @@ class Session:
         try:
             while len(self._buffer) >= 4:
                 length = frame_length(bytes(self._buffer[:4]))
+                if length > MAX_ANSWER_BYTES:
+                    raise ProtocolError(f"an answer of {length} bytes (at most {MAX_ANSWER_BYTES})")
                 if len(self._buffer) < 4 + length:
                     break
                 body = bytes(self._buffer[4 : 4 + length])

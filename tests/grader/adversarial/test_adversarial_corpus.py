@@ -39,6 +39,7 @@ EXPECTED: dict[str, tuple[str, float, tuple[str, str]]] = {
     "fake_results": ("fail", 0, ("fail", "fail")),
     "kill_parent": ("fail", 0, ("fail", "fail")),
     "garbage_frames": ("fail", 0, ("error", "error")),
+    "huge_answer": ("fail", 0, ("error", "fail")),  # too big to send / crosses as a reference
     # Contained attacks that still answer 42: the honest part earns its points.
     "output_flood": ("pass", 2, ("pass", "pass")),
     "close_stdout": ("pass", 2, ("pass", "pass")),

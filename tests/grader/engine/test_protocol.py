@@ -64,3 +64,8 @@ def test_values_nested_too_deep_become_references():
 def test_malformed_values_are_protocol_errors(data):
     with pytest.raises(ProtocolError):
         decode(data, lambda ref: ref)
+
+
+def test_a_value_with_too_many_items_crosses_whole_as_one_reference():
+    huge = list(range(200_000))
+    assert encode(huge, as_ref) == {"t": "ref", "id": id(huge)}

@@ -24,4 +24,6 @@ def test_the_agent_imports_nothing_of_the_grader_but_the_protocol():
         line for line in source.splitlines()
         if line.startswith(("import ", "from ")) and "grader" in line
     ]
-    assert imports == ["from grader.engine.protocol import ProtocolError, clip, decode, encode"]
+    assert imports == [
+        "from grader.engine.protocol import MAX_ANSWER_BYTES, ProtocolError, clip, decode, encode"
+    ]

@@ -69,6 +69,7 @@ def test_a_request_without_an_answer_times_out_and_its_late_answer_is_dropped(pa
         frame({"id": "1", "ok": True, "value": 1}),  # id of the wrong type
         struct.pack(">I", 5) + b"{bad}",  # not JSON
         struct.pack(">I", 2**31) + b"x",  # longer than any frame may be
+        struct.pack(">I", 3 * 2**20) + b"[",  # longer than an answer may be
     ],
 )
 def test_a_frame_that_breaks_the_protocol_fails_the_waiting_request(pair, garbage):
