@@ -27,6 +27,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "grader.cli.worker",
     "grader.cli.users",
     "grader.cli.db",
+    "grader.cli.bench_service",
     "grader.cli.bench",
     "grader.cli.grade",
     "grader.cli.course",

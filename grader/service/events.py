@@ -127,15 +127,23 @@ class EventHub:
             with contextlib.suppress(asyncio.QueueFull):
                 subscriber.put_nowait(event)
 
-    @contextlib.asynccontextmanager
-    async def subscribe(self, maxsize: int = 1000) -> AsyncIterator[asyncio.Queue[SubmissionEvent]]:
+    def open_inbox(self, maxsize: int = 1000) -> asyncio.Queue[SubmissionEvent]:
+        """Start receiving every event; pair with ``close_inbox`` (or use ``subscribe``)."""
         self.bind(asyncio.get_running_loop())
         inbox: asyncio.Queue[SubmissionEvent] = asyncio.Queue(maxsize)
         self._subscribers.add(inbox)
+        return inbox
+
+    def close_inbox(self, inbox: asyncio.Queue[SubmissionEvent]) -> None:
+        self._subscribers.discard(inbox)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, maxsize: int = 1000) -> AsyncIterator[asyncio.Queue[SubmissionEvent]]:
+        inbox = self.open_inbox(maxsize)
         try:
             yield inbox
         finally:
-            self._subscribers.discard(inbox)
+            self.close_inbox(inbox)
 
     # -- sources ---------------------------------------------------------------------------
 

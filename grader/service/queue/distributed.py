@@ -23,12 +23,12 @@ import procrastinate
 from sqlmodel import Session
 
 from grader.service import submissions
-from grader.service.database import make_engine, normalize_url, session_scope
+from grader.service.database import make_engine, normalize_url
 from grader.service.events import PostgresSink
 from grader.service.grading import Grader, build_grader
 from grader.service.models import Submission
 from grader.service.queue.embedded import worker_name
-from grader.service.queue.worker import grade_claim
+from grader.service.queue.worker import claim_and_announce, grade_claim
 from grader.service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -70,16 +70,21 @@ async def _grade(submission_id: int) -> None:
     if settings is None or grader is None:
         raise RuntimeError("grade_submission runs only inside `academy worker`")
 
+    sink = PostgresSink()
+
     def claim() -> submissions.Claim | None:
-        with session_scope(engine) as session:
-            return submissions.claim_by_id(
+        return claim_and_announce(
+            engine,
+            sink,
+            lambda session: submissions.claim_by_id(
                 session, submission_id, _state.name, settings.lease_seconds
-            )
+            ),
+        )
 
     claimed = await asyncio.to_thread(claim)
     if claimed is None:
         return  # already graded: a duplicate or retried job, nothing to do
-    await grade_claim(engine, grader, PostgresSink(), claimed, settings.max_attempts)
+    await grade_claim(engine, grader, sink, claimed, settings.max_attempts)
 
 
 class ProcrastinateQueue:

@@ -27,7 +27,7 @@ from grader.service.database import make_engine, session_scope
 from grader.service.events import EventSink, NullSink, PostgresSink, QueueSink
 from grader.service.grading import build_grader
 from grader.service.models import Submission, SubmissionStatus
-from grader.service.queue.worker import grade_claim
+from grader.service.queue.worker import claim_and_announce, grade_claim
 from grader.service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -101,8 +101,11 @@ class EmbeddedWorker:
             self._engine.dispose()
 
     def _claim(self) -> submissions.Claim | None:
-        with session_scope(self._engine) as session:
-            return submissions.claim_next(session, self.name, self.settings.lease_seconds)
+        return claim_and_announce(
+            self._engine,
+            self._sink,
+            lambda session: submissions.claim_next(session, self.name, self.settings.lease_seconds),
+        )
 
     async def _idle(self) -> None:
         """Wait for a wake-up from the server, the poll interval, or a stop request."""

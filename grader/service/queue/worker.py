@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from grader.service import submissions
 from grader.service.database import session_scope
@@ -34,20 +36,26 @@ def _event(claim: submissions.Claim, status: str, payload: dict[str, Any] | None
     )
 
 
-def announce_running(engine: Engine, sink: EventSink, claim: submissions.Claim) -> None:
-    with session_scope(engine, write=False) as session:  # NOTIFY only, no row written
-        sink.emit(session, _event(claim, SubmissionStatus.RUNNING.value))
+def claim_and_announce(
+    engine: Engine,
+    sink: EventSink,
+    take: Callable[[Session], submissions.Claim | None],
+) -> submissions.Claim | None:
+    """Claim in one transaction that also carries the "running" news (NOTIFY on commit)."""
+    with session_scope(engine) as session:
+        claim = take(session)
+        if claim is not None:
+            sink.emit(session, _event(claim, SubmissionStatus.RUNNING.value))
     sink.flush()
+    return claim
 
 
 async def grade_claim(
     engine: Engine, grader: Grader, sink: EventSink, claim: submissions.Claim, max_attempts: int
 ) -> bool:
     """Returns True when this call recorded the outcome (False: someone else already had)."""
-    exhausted = await asyncio.to_thread(_give_up, engine, sink, claim, max_attempts)
-    if exhausted:
-        return True
-    await asyncio.to_thread(announce_running, engine, sink, claim)
+    if claim.attempts > max_attempts:
+        return await asyncio.to_thread(_give_up, engine, sink, claim, max_attempts)
     started = time.perf_counter()
     payload: dict[str, Any] | None
     error: str | None = None

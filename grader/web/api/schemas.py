@@ -142,6 +142,9 @@ class SubmissionOut(BaseModel):
     error: str | None
     score: float | None
     max_score: float | None
+    grading_ms: float | None = Field(
+        default=None, description="Time the worker spent in the grader for this submission"
+    )
     result: dict[str, Any] | None = Field(description="The engine's result JSON (docs/results.md)")
 
     @classmethod
@@ -158,6 +161,7 @@ class SubmissionOut(BaseModel):
             error=submission.error,
             score=result.score if result else None,
             max_score=result.max_score if result else None,
+            grading_ms=result.grading_ms if result else None,
             result=result.payload if result else None,
         )
 

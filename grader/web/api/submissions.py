@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from grader.service import submissions as domain
 from grader.service.database import begin_write, session_scope
 from grader.service.errors import InvalidSubmission, NotFound, SubmissionTooLarge
+from grader.service.events import SubmissionEvent
 from grader.service.models import Exercise, Submission, SubmissionStatus, User
 from grader.service.progress import can_view_user
 from grader.service.runtime import Services
@@ -182,9 +183,15 @@ async def submission_events(
     submission_id: int, viewer: CurrentUser, services: ServicesDep
 ) -> StreamingResponse:
     """Server-sent events: the submission (as ``GET`` returns it) each time its status changes."""
-    first = await asyncio.to_thread(_load, services, viewer, submission_id)
+    # Subscribe before reading: whatever happens after the read arrives as an event.
+    inbox = services.events.open_inbox()
+    try:
+        first = await asyncio.to_thread(_load, services, viewer, submission_id)
+    except BaseException:
+        services.events.close_inbox(inbox)
+        raise
     return StreamingResponse(
-        _stream(services, viewer, submission_id, first),
+        _stream(services, viewer, submission_id, first, inbox),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -195,13 +202,13 @@ def _frame(event: str, data: str) -> bytes:
 
 
 async def _stream(
-    services: Services, viewer: User, submission_id: int, first: SubmissionOut
+    services: Services,
+    viewer: User,
+    submission_id: int,
+    current: SubmissionOut,
+    inbox: asyncio.Queue[SubmissionEvent],
 ) -> AsyncIterator[bytes]:
-    async with services.events.subscribe() as inbox:
-        # Re-read after subscribing: whatever happened before is in the database.
-        current = await asyncio.to_thread(_load, services, viewer, submission_id)
-        if current.status != first.status:
-            yield _frame("status", first.model_dump_json())
+    try:
         yield _frame("status", current.model_dump_json())
         # Without LISTEN/NOTIFY (SQLite), a worker outside this server's process tree cannot
         # reach the hub: re-read often. With PostgreSQL the re-read is only a safety net.
@@ -219,3 +226,5 @@ async def _stream(
                 yield _frame("status", latest.model_dump_json())
             current = latest
         yield _frame("end", json.dumps({"id": submission_id, "status": current.status}))
+    finally:
+        services.events.close_inbox(inbox)

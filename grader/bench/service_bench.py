@@ -1,0 +1,281 @@
+"""``academy bench service``: the grader service under load, beside the engine alone, one run.
+
+What runs: a real ``academy serve`` on loopback (its own process tree: uvicorn, embedded
+worker processes with warm sandboxes; or PostgreSQL + procrastinate workers with
+``--database-url``), and this process as the learners, over HTTP.
+
+- ``engine alone``: this process grades the same submission with the engine and a warm
+  launcher, one after another: the floor any service must add to.
+- ``service, 1 learner``: one learner submits and waits for the result (SSE), again and
+  again; nothing queues. The service's own overhead (HTTP, storing, waking a worker,
+  claiming, recording, notifying, streaming) is, per submission, the learner's
+  submit-to-result time minus the time the worker spent inside the grader for that very
+  submission; its p50 is the figure held to the target. Subtracting the engine-alone p50
+  instead is reported too, but it mixes in the noise of two separate grading runs.
+- ``service, N learners``: N learners submit concurrently, each waiting for a result before
+  the next submission; sustained submissions/s, latency per phase (queue wait, grading,
+  recording) from the service's own timestamps, and end to end as the learner sees it.
+
+Target (issue 4): overhead <= 20 ms p50; throughput limited by grading, not the service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+OVERHEAD_TARGET_MS = 20.0
+DEFAULT_EXERCISE = "01-genserver/counter"
+
+
+@dataclass(frozen=True)
+class Latency:
+    p50_ms: float
+    p95_ms: float
+    n: int
+
+    @classmethod
+    def of(cls, samples_ms: list[float]) -> Latency:
+        if not samples_ms:
+            return cls(float("nan"), float("nan"), 0)
+        ordered = sorted(samples_ms)
+        p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+        return cls(statistics.median(ordered), p95, len(ordered))
+
+
+@dataclass
+class Run:
+    label: str
+    submissions: int
+    seconds: float
+    end_to_end: Latency
+    overhead: Latency
+    phases: dict[str, Latency] = field(default_factory=dict)
+
+    @property
+    def per_second(self) -> float:
+        return self.submissions / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class Report:
+    exercise: str
+    mode: str
+    workers: int
+    engine_alone: Latency
+    runs: list[Run]
+
+    @property
+    def overhead_ms(self) -> float:
+        return self.runs[0].overhead.p50_ms
+
+    @property
+    def ratio(self) -> float:
+        return self.runs[0].end_to_end.p50_ms / self.engine_alone.p50_ms
+
+    @property
+    def meets_target(self) -> bool:
+        return self.overhead_ms <= OVERHEAD_TARGET_MS
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "exercise": self.exercise,
+            "mode": self.mode,
+            "workers": self.workers,
+            "engine_alone": asdict(self.engine_alone),
+            "overhead_p50_ms": self.overhead_ms,
+            "end_to_end_over_engine_alone": self.ratio,
+            "overhead_target_ms": OVERHEAD_TARGET_MS,
+            "runs": [
+                {**asdict(run), "submissions_per_second": run.per_second} for run in self.runs
+            ],
+        }
+
+
+def _ms(start: str | None, end: str | None) -> float | None:
+    if not start or not end:
+        return None
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() * 1000
+
+
+def engine_alone(exercises_dir: Path, exercise_id: str, files: dict[str, str], n: int) -> Latency:
+    from grader.service.grading import EngineGrader
+
+    async def measure() -> list[float]:
+        grader = EngineGrader(exercises_dir)
+        await grader.start()
+        try:
+            await grader.grade(exercise_id, files)  # warm-up
+            samples = []
+            for _ in range(n):
+                started = time.perf_counter()
+                await grader.grade(exercise_id, files)
+                samples.append((time.perf_counter() - started) * 1000)
+            return samples
+        finally:
+            await grader.close()
+
+    return Latency.of(asyncio.run(measure()))
+
+
+async def _learner(
+    client: httpx.AsyncClient,
+    token: str,
+    exercise_id: str,
+    files: dict[str, str],
+    count: int,
+    samples: list[dict[str, Any]],
+) -> None:
+    headers = {"Authorization": f"Bearer {token}"}
+    for _ in range(count):
+        started = time.perf_counter()
+        response = await client.post(
+            "/api/submissions", json={"exercise_id": exercise_id, "files": files}, headers=headers
+        )
+        response.raise_for_status()
+        accepted = response.json()
+        final: dict[str, Any] | None = None
+        async with client.stream("GET", accepted["events_url"], headers=headers) as stream:
+            event = ""
+            async for line in stream.aiter_lines():
+                if line.startswith("event:"):
+                    event = line.partition(":")[2].strip()
+                elif line.startswith("data:") and event == "status":
+                    data = json.loads(line.partition(":")[2])
+                    if data["status"] in ("graded", "error"):
+                        final = data
+                        break
+        elapsed = (time.perf_counter() - started) * 1000
+        if final is None or final["status"] != "graded":
+            raise RuntimeError(f"submission {accepted['id']} ended as {final}")
+        samples.append(
+            {"end_to_end": elapsed, "grading_ms": final["grading_ms"], **final["phases"]}
+        )
+
+
+async def _drive(
+    base: str, tokens: list[str], exercise_id: str, files: dict[str, str], per_learner: int
+) -> tuple[float, list[dict[str, Any]]]:
+    samples: list[dict[str, Any]] = []
+    limits = httpx.Limits(max_connections=4 * len(tokens) + 10)
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
+        started = time.perf_counter()
+        await asyncio.gather(
+            *(_learner(client, t, exercise_id, files, per_learner, samples) for t in tokens)
+        )
+        return time.perf_counter() - started, samples
+
+
+def _run(label: str, seconds: float, samples: list[dict[str, Any]]) -> Run:
+    def phase(start: str, end: str) -> Latency:
+        values = [_ms(s[start], s[end]) for s in samples]
+        return Latency.of([v for v in values if v is not None])
+
+    return Run(
+        label=label,
+        submissions=len(samples),
+        seconds=seconds,
+        end_to_end=Latency.of([s["end_to_end"] for s in samples]),
+        overhead=Latency.of([s["end_to_end"] - s["grading_ms"] for s in samples]),
+        phases={
+            "submitted->queued": phase("submitted", "queued"),
+            "queued->started": phase("queued", "started"),
+            "started->finished": phase("started", "finished"),
+            "submitted->finished": phase("submitted", "finished"),
+        },
+    )
+
+
+def _make_learners(url: str, count: int) -> list[str]:
+    from grader.service import accounts
+    from grader.service.catalog import default_course_id
+    from grader.service.database import make_engine, session_scope
+    from grader.service.models import Role, User
+    from grader.service.passwords import hash_password
+
+    password_hash = hash_password("bench learner")  # one hash: Argon2 is slow on purpose
+    engine = make_engine(url)
+    tokens = []
+    try:
+        with session_scope(engine) as session:
+            course = default_course_id(session)
+            stamp = int(time.time() * 1000)
+            for index in range(count):
+                user = User(username=f"bench-{stamp}-{index}", password_hash=password_hash)
+                session.add(user)
+                session.flush()
+                accounts.enroll(session, user, course, Role.LEARNER)
+                tokens.append(accounts.issue_token(session, user, "bench").secret)
+    finally:
+        engine.dispose()
+    return tokens
+
+
+def run(
+    *,
+    exercise_id: str = DEFAULT_EXERCISE,
+    learners: int = 16,
+    per_learner: int = 5,
+    sequential: int = 30,
+    workers: int = 2,
+    concurrency: int = 2,
+    database_url: str | None = None,
+    exercises_dir: Path | None = None,
+) -> Report:
+    from grader.engine import Catalog
+    from grader.engine.catalog import default_root
+    from grader.service import migrate
+    from grader.service.processes import service_env, start_server, start_worker
+
+    exercises_dir = exercises_dir or default_root()
+    if exercises_dir is None:
+        raise RuntimeError("no exercises folder found; pass --exercises")
+    exercise = Catalog.load(exercises_dir).get(exercise_id)
+    files = dict(exercise.solution)
+    alone = engine_alone(exercises_dir, exercise_id, files, sequential)
+
+    mode = "procrastinate" if database_url else "embedded"
+    with tempfile.TemporaryDirectory(prefix="academy-bench-") as folder:
+        data = Path(folder)
+        url = database_url or f"sqlite:///{data / 'academy.db'}"
+        env = service_env(
+            data,
+            url,
+            queue=mode,
+            grader="grader.service.grading:EngineGrader",
+            extra={
+                "ACADEMY_EXERCISES_DIR": str(exercises_dir),
+                "ACADEMY_WORKER_CONCURRENCY": str(concurrency),
+            },
+        )
+        migrate.upgrade(url)
+        processes = []
+        try:
+            server, base = start_server(
+                env, data / "server.log", workers=workers if mode == "embedded" else 0
+            )
+            processes.append(server)
+            if mode == "procrastinate":
+                processes.extend(
+                    start_worker(env, data / f"worker-{i}.log") for i in range(workers)
+                )
+            tokens = _make_learners(url, learners)
+            # Warm-up: every worker process has forked its zygote before measuring.
+            asyncio.run(_drive(base, tokens[: workers * concurrency], exercise_id, files, 1))
+            seconds, samples = asyncio.run(_drive(base, tokens[:1], exercise_id, files, sequential))
+            runs = [_run("service, 1 learner", seconds, samples)]
+            seconds, samples = asyncio.run(_drive(base, tokens, exercise_id, files, per_learner))
+            runs.append(_run(f"service, {learners} learners", seconds, samples))
+        finally:
+            for process in processes:
+                process.stop()
+    return Report(exercise_id, mode, workers, alone, runs)
