@@ -276,7 +276,12 @@ def flow_svg(flow: MessageFlow) -> str:
     """Lifelines left to right in order of appearance; one row per message, time downwards."""
     col_w, row_h, top, pad = 170.0, 30.0, 56.0, 20.0
     columns = {name: pad + col_w / 2 + i * col_w for i, name in enumerate(flow.participants)}
-    width = max(pad * 2 + col_w * max(1, len(columns)), 360.0, pad * 2 + 8.0 * len(flow.title))
+    note_ends = [
+        columns[m.sender] + 16 + 6.8 * len(m.label) for m in flow.messages if m.sender == m.receiver
+    ]
+    width = max(
+        pad * 2 + col_w * max(1, len(columns)), 360.0, pad * 2 + 8.0 * len(flow.title), *note_ends
+    )
     height = top + row_h * (len(flow.messages) + 1) + pad
     parts: list[str] = [
         "<defs>"
