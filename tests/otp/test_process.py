@@ -449,3 +449,25 @@ async def test_running_process_names_the_pid_blocking_the_loop_from_another_thre
     seen, pid = await receive(timeout=WAIT)
     assert seen is pid
     assert running_process(loop) is None  # the shell's task is not a process
+
+
+async def test_process_info_describes_links_monitors_trap_exit_queue_and_name():
+    async def subject():
+        Process.flag("trap_exit", True)
+        await receive(lambda m: m == "never")
+
+    pid = spawn_link(subject)
+    ref = Process.monitor(pid)
+    Process.register(pid, "subject")
+    send(pid, "queued")
+    await asyncio.sleep(0)  # let it set its flag and park in its selective receive
+    info = Process.info(pid)
+    assert info["registered_name"] == "subject"
+    assert info["links"] == [self()]
+    assert info["monitored_by"] == [self()]
+    assert info["trap_exit"] is True
+    assert info["message_queue_len"] == 1
+    assert Process.registered() == ["subject"] and Process.list() == [pid]
+    Process.exit(pid, "kill")
+    assert await down_of(pid, ref) == "killed"
+    assert Process.info(pid) is None
