@@ -220,8 +220,7 @@ def run_init(*, isolation: Isolation, expose: tuple[str, ...], obtain: SpecSourc
         os.environ.clear()
         os.environ.update(fixed_environment(home))
         sys.path[:] = [home, *(p for p in sys.path if p not in ("", "/"))]
-        sys.dont_write_bytecode = True
-        importlib.invalidate_caches()
+        sys.dont_write_bytecode = True  # (no stale import caches: /scratch is new to sys.path)
         _restore_default_signals()
         _apply_rlimits(spec.limits)
         if _seccomp.supported():

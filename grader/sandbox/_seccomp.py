@@ -97,10 +97,13 @@ def _program() -> list[tuple[int, int, int, int]]:
     return [(op, offset(jt, at), offset(jf, at), k) for at, (op, jt, jf, k) in enumerate(code)]
 
 
+# Assembled once, in the zygote: each sandbox only installs it.
+_INSTRUCTIONS = _program()
+_COMPILED = b"".join(struct.pack("=HBBI", *instruction) for instruction in _INSTRUCTIONS)
+
+
 def install() -> None:
     """Apply the filter to this process and all it starts; needs PR_SET_NO_NEW_PRIVS first."""
-    instructions = _program()
-    raw = b"".join(struct.pack("=HBBI", op, jt, jf, k) for op, jt, jf, k in instructions)
-    buffer = ctypes.create_string_buffer(raw, len(raw))
-    program = _Filter(len(instructions), ctypes.cast(buffer, ctypes.c_void_p))
+    buffer = ctypes.create_string_buffer(_COMPILED, len(_COMPILED))
+    program = _Filter(len(_INSTRUCTIONS), ctypes.cast(buffer, ctypes.c_void_p))
     prctl_pointer(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(program))
