@@ -8,7 +8,9 @@ explicitly, as in Elixir.
 Speed matters because every lesson and the grader's own workers run on this loop: a call puts
 one message in the server's mailbox and waits on a Future that the reply resolves directly (no
 reply message, no monitor per call); a dying server fails its pending callers' futures with its
-exit reason; the call timeout is one ``loop.call_later`` on that Future, cancelled on reply.
+exit reason. The call timeout is not ``asyncio.timeout``: a process making one call at a time
+keeps one timer that it re-arms only when it fires (every few seconds), so a call costs two
+attribute writes for its deadline instead of scheduling and cancelling a timer.
 """
 
 from __future__ import annotations
@@ -444,7 +446,7 @@ async def _loop(server: GenServer, proc: _Proc, state: Any, timeout: Any, cont: 
             elif mt is _SystemStop or (
                 mt is Exit and message.pid is proc.parent and proc.trap_exit
             ):
-                await _stop(server, proc, message.reason, state, message, log=False)
+                await _stop(server, proc, message.reason, state, message)
             else:
                 result = await server.handle_info(message, state)
             rt = type(result)
@@ -471,9 +473,7 @@ def _bad_return(result: Any) -> ExitError:
     )
 
 
-async def _stop(
-    server: GenServer, proc: _Proc, reason: Any, state: Any, message: Any, log: bool = True
-) -> None:
+async def _stop(server: GenServer, proc: _Proc, reason: Any, state: Any, message: Any) -> None:
     """Run ``terminate`` and end the loop with ``reason`` (or terminate's own crash)."""
     try:
         await server.terminate(reason, state)
@@ -481,7 +481,7 @@ async def _stop(
         reason = error.reason
     except Exception as error:
         reason = error
-    if log and not _is_quiet(reason):
+    if not _is_quiet(reason):
         _log_crash(type(server), proc, reason, "message", message, state)
     raise _Exiting(reason)
 
