@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import select
 import socket
 import struct
@@ -143,6 +144,18 @@ class Channel:
             raise ChannelClosed(f"the channel broke: {exc}") from None
         self._pending_length = None
         return decode_body(body)
+
+    def detach(self) -> socket.socket:
+        """Hand the connection to blocking code (e.g. a worker thread) as a blocking duplicate
+        of the socket, with nothing lost: reading here stops first, and a channel that has
+        already buffered received bytes refuses. Afterwards only `close()` this channel."""
+        self._writer.transport.pause_reading()
+        if self._pending_length is not None or len(self._reader._buffer):  # stdlib internals
+            raise ChannelError("the channel already holds received bytes; detach before recv")
+        raw = self._writer.get_extra_info("socket")
+        detached = socket.socket(fileno=os.dup(raw.fileno()))
+        detached.setblocking(True)
+        return detached
 
     async def close(self) -> None:
         self._writer.close()

@@ -118,3 +118,26 @@ def test_the_blocking_end_reads_frames_split_anyhow_and_times_out():
     theirs.close()
     with pytest.raises(ChannelClosed, match="between frames"):
         peer.recv(timeout=1)
+
+
+async def test_a_detached_channel_hands_the_connection_to_blocking_code_intact():
+    ours, theirs = socket.socketpair()
+    channel, peer = await Channel.from_socket(ours), SyncChannel(theirs)
+    await channel.send({"before": "detach"})
+    detached = SyncChannel(channel.detach())
+    assert await asyncio.to_thread(peer.recv, 5) == {"before": "detach"}
+    peer.send({"answer": 42})
+    assert await asyncio.to_thread(detached.recv, 5) == {"answer": 42}
+    detached.send({"from": "thread"})
+    assert await asyncio.to_thread(peer.recv, 5) == {"from": "thread"}
+    await channel.close()
+    detached.close()
+    peer.close()
+
+
+async def test_detaching_after_bytes_were_buffered_is_refused(pair):
+    channel, peer = pair
+    peer.sendall(_frame(b'{"a": 1}') + _frame(b'{"b": 2}'))
+    assert await channel.recv(timeout=5) == {"a": 1}  # the second frame is buffered here now
+    with pytest.raises(ChannelError, match="already holds"):
+        channel.detach()
