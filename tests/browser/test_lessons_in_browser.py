@@ -113,9 +113,12 @@ def test_interrupt_restart_and_run_all_keep_the_lesson_setup_preloaded(
     open_lesson(page, academy)
     cell = plain_cell(page)
 
-    cell.locator("textarea.code").fill("import time\nleftover = 1\ntime.sleep(60)")
+    cell.locator("textarea.code").fill(
+        "import time\nleftover = 1\nprint('sleeping', flush=True)\ntime.sleep(60)"
+    )
     cell.locator("[data-action=run]").click()
     expect(page.locator("#kernel-status")).to_have_attribute("data-state", "busy")
+    expect(cell.locator(".out-stdout")).to_have_text("sleeping\n")
     page.click("#kernel-interrupt")
     expect(cell.locator(".out-error")).to_contain_text("KeyboardInterrupt", timeout=10_000)
 
@@ -143,7 +146,7 @@ def test_learner_submits_wrongly_then_rightly_and_sees_score_and_progress_update
 
     # Visible tests on the starter: results inline, the first failure opened with a diff.
     cell.locator("textarea.code").fill(STARTER)
-    cell.locator("[data-action=check]").click()
+    cell.locator("textarea.code").press("Control+Shift+Enter")  # Run tests from the keyboard
     verdict = cell.locator(".feedback .verdict:has-text('Visible tests')")
     expect(verdict).to_be_visible(timeout=60_000)
     expect(verdict.locator("details[open]")).to_have_count(1)

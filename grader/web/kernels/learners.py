@@ -42,9 +42,14 @@ class LearnerKernel:
 
 
 class LearnerKernels:
-    def __init__(self, client: KernelsClient, *, idle_seconds: float = 1800.0) -> None:
+    def __init__(
+        self, client: KernelsClient, *, idle_seconds: float = 1800.0, per_learner: int = 3
+    ) -> None:
         self.client = client
         self.idle_seconds = idle_seconds
+        # Lessons and exercise pages each have a kernel; a learner hopping between many pages
+        # keeps only the most recently used few.
+        self.per_learner = per_learner
         self._kernels: dict[KernelKey, LearnerKernel] = {}
         self._locks: dict[KernelKey, asyncio.Lock] = {}
         self._culler: asyncio.Task[None] | None = None
@@ -68,9 +73,18 @@ class LearnerKernels:
                 return kernel
             if kernel is not None:
                 await self._forget(key, shutdown=True)
+            await self._make_room_for(key.learner)
             kernel = await self._start(key, setup_code)
             self._kernels[key] = kernel
             return kernel
+
+    async def _make_room_for(self, learner: str) -> None:
+        own = sorted(
+            (kernel for key, kernel in self._kernels.items() if key.learner == learner),
+            key=lambda kernel: kernel.last_used,
+        )
+        for kernel in own[: max(0, len(own) - self.per_learner + 1)]:
+            await self._forget(kernel.key, shutdown=True)
 
     async def _start(self, key: KernelKey, setup_code: str) -> LearnerKernel:
         booted = await self._take_spare()
