@@ -54,7 +54,7 @@ def run_case(
             case, function=module.namespace[case.function_name], fixtures=module.fixtures
         )
     started = time.perf_counter()
-    token = set_context(context)
+    set_context(context)
     try:
         if runner is None:
             error = asyncio.run(_run_with_fixtures(case, context))
@@ -66,7 +66,6 @@ def run_case(
         error = unexpected
     finally:
         set_context(None)
-        del token
     outcome = _judge(case, context, error)
     return TestResult(
         name=case.name,
@@ -108,13 +107,11 @@ async def _run_with_fixtures(case: TestCase, context: TestContext) -> BaseExcept
             for teardown in reversed(teardowns):
                 try:
                     await teardown()
-                except TimeoutError:
+                except asyncio.CancelledError:  # the grace ran out: let the timeout see it
                     raise
                 except BaseException as raised:  # a failing teardown fails the test
                     error = error or raised
-    except TimeoutError:
-        if not grace.expired():
-            raise
+    except TimeoutError:  # only the grace's own expiry gets here; others were caught above
         context.fail(TestTimedOut(f"fixture teardown timed out after {context.timeout:g} s"))
     context.session.detach_loop()
     return error
@@ -157,8 +154,8 @@ def _is_sandbox_failure(error: BaseException) -> bool:
 def _judge(case: TestCase, context: TestContext, error: BaseException | None) -> Outcome:
     hidden = case.visibility is Visibility.HIDDEN
     failure = context.failure
-    if isinstance(failure, TestTimedOut):
-        return Outcome(Status.TIMEOUT, f"timed out after {context.timeout:g} s")
+    if isinstance(failure, TestTimedOut):  # the grader's own words: safe for hidden tests
+        return Outcome(Status.TIMEOUT, str(failure) or f"timed out after {context.timeout:g} s")
     if isinstance(failure, SandboxUnavailable):
         return Outcome(Status.ERROR, f"the sandbox stopped answering: {failure}")
     if isinstance(failure, RemoteBaseException):

@@ -213,3 +213,25 @@ async def test_module_level_state_of_test_modules_starts_fresh_for_every_submiss
         *(grade(exercise, calc.solution, launcher=launcher) for _ in range(3))
     )
     assert [result.status for result in results] == [Status.PASS] * 3
+
+
+async def test_a_fixture_teardown_that_hangs_in_the_learners_code_times_the_test_out(
+    calc, calc_copy, launcher
+):
+    from grader.engine import load_exercise
+
+    (calc_copy / "tests" / "visible" / "test_teardown.py").write_text(
+        "import pytest\n\nimport calc\n\n\n"
+        "@pytest.fixture\n"
+        "async def lingering():\n"
+        "    yield 1\n"
+        "    await calc.double_later(1)\n\n\n"
+        "def test_add_with_lingering_fixture(lingering):\n"
+        "    assert calc.add(lingering, 1) == 2\n"
+    )
+    quick = with_limits(load_exercise(calc_copy, root=calc_copy.parents[1]), test_seconds=0.3)
+    files = solution_with(calc, "await asyncio.sleep(0.01)", "await asyncio.sleep(60)")
+    result = await grade(quick, files, launcher=launcher)
+    lingering = next(t for t in result.tests if t.name == "test_add_with_lingering_fixture")
+    assert lingering.status is Status.TIMEOUT
+    assert "teardown" in lingering.message
