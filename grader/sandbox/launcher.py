@@ -258,19 +258,28 @@ class SandboxLauncher:
         self._zygote: _Zygote | None = None
         self._zygote_failure: str | None = None
         self._lock = asyncio.Lock()
-        self._started = False
+        self._starting: asyncio.Future[None] | None = None
 
     @property
     def zygote_pid(self) -> int | None:
         return None if self._zygote is None else self._zygote.popen.pid
 
     async def start(self) -> None:
-        """Start the zygote (unless cold) and settle the isolation level this host allows."""
+        """Start the zygote (unless cold) and settle the isolation level this host allows.
+
+        Idempotent, and safe to race: concurrent first spawns all wait for the one start.
+        """
+        if self._starting is None:
+            self._starting = asyncio.ensure_future(self._start())
+        if not self._starting.done():
+            await asyncio.shield(self._starting)
+        self._starting.result()
+
+    async def _start(self) -> None:
         if not sys.platform.startswith("linux"):
             raise SandboxError(
                 f"grader.sandbox runs on Linux only; this is {sys.platform}. Grade in a Linux "
                 "VM or container (rlimits-only mode for other systems is not implemented).")
-        self._started = True
         if not self.cold:
             await self._ensure_zygote()
         self.isolation = await self._detect_isolation()
@@ -295,8 +304,7 @@ class SandboxLauncher:
         Warm through the zygote unless `cold` (or the launcher's `cold`); a zygote found dead
         is restarted, and if that fails too the spawn goes cold.
         """
-        if not self._started:
-            await self.start()
+        await self.start()
         limits = limits or Limits()
         check_files(files, limits)
         spec = SpawnSpec(files=dict(files), limits=limits, entry=entry,

@@ -108,3 +108,19 @@ async def test_concurrent_spawns_each_get_their_own_sandbox_and_channel():
             await process.channel.close()
     assert answers == [{"index": index} for index in range(6)]
     assert [exit_.returncode for exit_ in exits] == [0] * 6
+
+
+async def test_concurrent_first_spawns_share_one_start_and_full_isolation():
+    from grader.sandbox import Isolation, SandboxLauncher
+
+    launcher = SandboxLauncher(preload=())  # not started: the spawns start it
+    processes = await asyncio.gather(*(
+        launcher.spawn({}, entry="grader.sandbox._probe:ready") for _ in range(3)))
+    try:
+        assert [process.isolation for process in processes] == [Isolation.NAMESPACES] * 3
+        for process in processes:
+            assert await process.channel.recv(timeout=10) == {"ready": True}
+            await process.wait()
+            await process.channel.close()
+    finally:
+        await launcher.close()
