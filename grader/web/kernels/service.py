@@ -90,7 +90,8 @@ class KernelService:
 
     async def health(self) -> tuple[bool, str]:
         if self._ready is None:
-            return False, "not started"
+            # Lazy by design: nothing to be unhealthy about until a learner needs a kernel.
+            return True, "not started yet; boots on the first lesson page"
         if not self._ready.done():
             return True, "starting"
         if self._ready.exception() is not None:

@@ -1,4 +1,4 @@
-"""Static assets: htmx pinned from the npm registry and served by us, nothing from a CDN."""
+"""What the web app serves besides pages: pinned htmx and assets (no CDN), health of kernels."""
 
 from __future__ import annotations
 
@@ -40,3 +40,14 @@ def test_static_files_and_the_highlight_stylesheet_are_served(tmp_path: Path) ->
         css = client.get("/highlight.css")
         assert css.headers["content-type"].startswith("text/css")
         assert "[data-theme='dark'] .hl" in css.text
+
+
+def test_healthz_reports_the_kernel_bridge_and_is_healthy_before_it_boots(tmp_path: Path) -> None:
+    from grader.service import migrate
+
+    settings = Settings(data_dir=tmp_path, secret_key="health-test")
+    migrate.upgrade(settings.resolved_database_url)
+    with TestClient(create_app(settings)) as client:
+        report = client.get("/healthz").json()
+    assert report["checks"]["kernels"]["ok"] is True
+    assert "not started" in report["checks"]["kernels"]["detail"]
