@@ -32,14 +32,12 @@ MS_NODIRATIME = 2048
 MS_BIND = 4096
 MS_REC = 16384
 MS_PRIVATE = 1 << 18
-MS_RELATIME = 1 << 21
 MNT_DETACH = 2
 # statvfs's f_flag bits share their values with the MS_* flags above; these are the ones the
 # kernel locks on mounts inherited into a user namespace (a remount must repeat them).
 _LOCKED_STATVFS_FLAGS = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME
 
 PR_SET_PDEATHSIG = 1
-PR_SET_DUMPABLE = 4
 PR_SET_NO_NEW_PRIVS = 38
 
 # pivot_root has no libc wrapper; its number differs per architecture.
