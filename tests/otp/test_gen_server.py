@@ -707,3 +707,21 @@ async def test_from_names_the_calling_process():
     assert from_.pid is expected is caller_pid
     GenServer.reply(from_, "done")
     await GenServer.stop(pid)
+
+
+async def test_sequential_calls_from_a_process_share_one_deadline_timer():
+    """The performance design: no timer is scheduled (and cancelled) per call."""
+    pid = await Recorder.start((self(), None))
+    loop = asyncio.get_running_loop()
+
+    async def caller(test):
+        before = len(loop._scheduled)  # BaseEventLoop's timer heap
+        await GenServer.call(pid, "first")
+        armed = len(loop._scheduled)
+        for i in range(200):
+            await GenServer.call(pid, i)
+        send(test, ("timers", armed - before, len(loop._scheduled) - armed))
+
+    spawn(caller, self())
+    assert await receive(lambda m: m[0] == "timers", timeout=WAIT) == ("timers", 1, 0)
+    await GenServer.stop(pid)
