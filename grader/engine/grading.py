@@ -14,6 +14,7 @@ caller's event loop, where the launcher lives.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import socket
 import time
@@ -39,6 +40,7 @@ from grader.engine.runner import run_case
 _RESET_SECONDS = 1.0
 _BYE_SECONDS = 0.2
 _OUTPUT_CHARS = 64 * 1024
+_LAUNCHER_SECONDS = 60.0  # starting or stopping one sandbox; far above normal (milliseconds)
 
 # One thread per submission being graded: it blocks on the sandbox's socket while it waits.
 _EXECUTOR = ThreadPoolExecutor(max_workers=32, thread_name_prefix="academy-grade")
@@ -145,7 +147,14 @@ class _Grading:
         return max(0.0, self.deadline - time.monotonic())
 
     def _on_loop(self, coroutine: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        try:
+            return future.result(timeout=_LAUNCHER_SECONDS)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise GraderFailure(
+                f"the sandbox launcher did not respond within {_LAUNCHER_SECONDS:g} s"
+            ) from None
 
     def run(self) -> GradingResult:
         try:
