@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from sqlmodel import Session, col, select
 
 from grader.service.accounts import courses_taught
@@ -13,7 +15,7 @@ from grader.service.catalog import default_course_id
 from grader.service.errors import PermissionDenied
 from grader.service.models import Role, Submission, User
 from grader.service.progress import class_matrix, course_exercises, exercise_stats, grades_csv
-from grader.web.deps import SessionDep
+from grader.web.deps import ServicesDep, SessionDep
 from grader.web.pages.chart import attempts_per_day, bar_chart_svg
 from grader.web.pages.errors import PageError
 from grader.web.pages.session import InstructorUser
@@ -103,4 +105,33 @@ def grades(user: InstructorUser, db: SessionDep, course: str | None = None) -> R
         text,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{course_id}-grades.csv"'},
+    )
+
+
+KEEPALIVE_SECONDS = 15.0
+
+
+@router.get("/instructor/events", name="pages:class_events")
+async def class_events(_: InstructorUser, services: ServicesDep) -> StreamingResponse:
+    """``changed`` each time a submission is graded; the dashboard then refreshes itself.
+
+    The event carries no data (who, what score): the dashboard re-reads what its viewer may see.
+    """
+
+    async def stream() -> AsyncIterator[bytes]:
+        async with services.events.subscribe() as inbox:
+            yield b": connected\n\n"
+            while True:
+                try:
+                    event = await asyncio.wait_for(inbox.get(), KEEPALIVE_SECONDS)
+                except TimeoutError:
+                    yield b": keepalive\n\n"
+                    continue
+                if event.status in ("graded", "error"):
+                    yield b"event: changed\ndata: {}\n\n"
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -305,8 +305,17 @@
   });
   document.addEventListener("htmx:afterSettle", function (event) { watchSubmissions(event.target); });
 
+  // The instructor dashboard refreshes itself whenever a submission is graded.
+  function followClass() {
+    var live = document.querySelector("[data-class-events]");
+    if (!live) { return; }
+    var source = new EventSource(live.dataset.classEvents);
+    source.addEventListener("changed", function () { htmx.trigger(document.body, "class-changed"); });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll(".editor").forEach(setupEditor);
+    followClass();
     var page = document.querySelector("[data-kernel-url]");
     if (!page) { return; }
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";

@@ -121,6 +121,7 @@ def test_a_learner_cannot_open_another_learners_submission_or_the_instructor_pag
     assert "alice's secret approach" not in site.get(f"/exercises/{EXERCISE_ID}").text
     assert site.get("/instructor").status_code == 403
     assert site.get("/instructor/grades.csv").status_code == 403
+    assert site.get("/instructor/events").status_code == 403
 
 
 def test_an_instructor_sees_the_class_matrix_statistics_chart_and_exports_csv(
