@@ -3,7 +3,8 @@
 `serve(channel_fd)` imports the learner's modules when asked and answers requests from the
 trusted runner, one JSON frame each (4-byte big-endian length + UTF-8 JSON object):
 
-    {"id": n, "op": "import",   "modules": [name, ...]}       -> {name: ref}
+    {"id": n, "op": "import",   "modules": [name, ...]}       -> ({name: ref}, [(owner ref,
+                                                                  name, ref), ...])
     {"id": n, "op": "getattr",  "target": ref_id, "name": str} -> value
     {"id": n, "op": "call",     "target": ref_id, "args": [...], "kwargs": [[k, v], ...],
                                 "await": bool}                  -> value (awaited if asked)
@@ -42,6 +43,7 @@ from grader.engine.protocol import MAX_ANSWER_BYTES, ProtocolError, clip, decode
 MAX_FRAME = 16 * 2**20
 _HEADER = struct.Struct(">I")
 _TEARDOWN_SECONDS = 0.5
+_MANIFEST_LIMIT = 500
 _CONTAINERS = (list, tuple, dict, set, frozenset, str, bytes)
 
 
@@ -229,8 +231,27 @@ class Agent:
         self.loop.create_task(complete())
 
     def _import(self, names: list[str]) -> Any:
+        """The modules, and the functions and classes they define with their methods: the
+        runner caches those, so a test's `stack.Stack.push` needs no round trip."""
         modules = {str(name): importlib.import_module(str(name)) for name in names}
-        return self._encode(modules)
+        attributes: list[tuple[Any, str, Any]] = []
+        for module in modules.values():
+            for name, value in list(vars(module).items()):
+                if name.startswith("_") or inspect.ismodule(value) or not _is_stable(value):
+                    continue
+                attributes.append((module, name, value))
+                if inspect.isclass(value) and value.__module__ == module.__name__:
+                    for attribute in list(vars(value)):
+                        if attribute.startswith("__"):
+                            continue
+                        try:
+                            member = getattr(value, attribute)
+                        except Exception:
+                            continue
+                        if _is_stable(member):
+                            attributes.append((value, attribute, member))
+        del attributes[_MANIFEST_LIMIT:]
+        return self._encode((modules, attributes))
 
     # -- references --------------------------------------------------------------------------
 

@@ -240,12 +240,14 @@ class _Grading:
             kind = getattr(error, "remote_type", type(error).__name__)
             return f"importing your code raised {kind}: {error}"
         try:
-            modules = session.decode(answer["value"])
+            modules, attributes = session.decode(answer["value"])
+            if not isinstance(modules, dict) or set(modules) != set(self.exercise.modules):
+                raise ValueError
+            if not all(isinstance(ref, RemoteRef) for ref in modules.values()):
+                raise ValueError
+            for owner, name, value in attributes:
+                session.remember(owner, name, value)
         except Exception:
-            modules = None
-        if not isinstance(modules, dict) or set(modules) != set(self.exercise.modules) or not all(
-            isinstance(ref, RemoteRef) for ref in modules.values()
-        ):
             return "the sandbox answered the import with something unexpected"
         session.modules = modules
         return None

@@ -248,6 +248,13 @@ class Session:
             description.get("stable") is True,
         )
 
+    def remember(self, owner: Any, name: Any, value: Any) -> None:
+        """Cache a stable attribute announced by the sandbox (`owner.name` is `value`)."""
+        if not (isinstance(owner, RemoteRef) and isinstance(value, RemoteRef)):
+            raise ProtocolError("a cached attribute must relate two references")
+        if isinstance(name, str) and owner._stable and value._stable:
+            self.attributes[(owner._id, name)] = value
+
     def encode(self, value: Any) -> Any:
         return encode(value, self._reference_to)
 
