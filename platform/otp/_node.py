@@ -86,20 +86,21 @@ class Node:
 
 
 _nodes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Node] = weakref.WeakKeyDictionary()
-# The last node used: nearly every lookup is for the same loop as the one before.
-_last_loop: asyncio.AbstractEventLoop | None = None
-_last_node: Node | None = None
+# The last (loop, node) pair used: nearly every lookup is for the same loop as the one before.
+# One tuple, read once, so a loop running in another thread can never pair with our node.
+_last: tuple[asyncio.AbstractEventLoop | None, Node | None] = (None, None)
 
 
 def node_of(loop: asyncio.AbstractEventLoop) -> Node:
     """The node attached to ``loop`` (created on first use)."""
-    global _last_loop, _last_node
-    if loop is _last_loop:
-        return _last_node  # type: ignore[return-value]
+    global _last
+    last = _last
+    if last[0] is loop:
+        return last[1]  # type: ignore[return-value]
     node = _nodes.get(loop)
     if node is None:
-        node = _nodes[loop] = Node(loop)
-    _last_loop, _last_node = loop, node
+        node = _nodes.setdefault(loop, Node(loop))
+    _last = (loop, node)
     return node
 
 
