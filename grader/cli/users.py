@@ -17,6 +17,21 @@ def _engine():  # type: ignore[no-untyped-def]
     return make_engine(Settings.from_env().resolved_database_url)
 
 
+def _ensure_course(engine) -> None:  # type: ignore[no-untyped-def]
+    """Accounts join a course: on a fresh database, load the catalog first."""
+    from sqlmodel import select
+
+    from grader.service.catalog import sync_catalog
+    from grader.service.database import session_scope
+    from grader.service.models import Course
+    from grader.service.settings import Settings
+
+    with session_scope(engine) as session:
+        if session.exec(select(Course)).first() is None:
+            settings = Settings.from_env()
+            sync_catalog(session, settings.content_dir, settings.exercises_dir)
+
+
 @users_app.command("create")
 def create(
     username: str,
@@ -41,6 +56,7 @@ def create(
         raise typer.Exit(2) from None
     engine = _engine()
     try:
+        _ensure_course(engine)
         with session_scope(engine) as session:
             user = accounts.create_user(session, username, password, chosen, display_name)
             accounts.enroll(session, user, default_course_id(session), chosen)

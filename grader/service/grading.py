@@ -74,7 +74,7 @@ class StubGrader:
     A line ``# stub-score: 0.5`` sets the fraction of full marks (default 1.0),
     ``# stub-sleep: 2.0`` makes grading take that long, and ``# stub-wait-for: /some/path``
     holds grading until that file exists (so a test can kill a worker mid-grade, then let
-    the retry through).
+    the retry through); ``# stub-raise: message`` makes the grader itself fail.
     The result has the engine's JSON shape, with one test per directive.
     """
 
@@ -95,6 +95,8 @@ class StubGrader:
             await asyncio.sleep(sleep)
         if gate := directives.get("stub-wait-for"):
             await asyncio.to_thread(_block_until_exists, Path(gate))
+        if message := directives.get("stub-raise"):
+            raise RuntimeError(message)
         fraction = min(max(float(directives.get("stub-score", 1.0)), 0.0), 1.0)
         score = round(self.max_score * fraction, 6)
         passed = score >= self.max_score

@@ -32,6 +32,7 @@ class ManagedProcess:
     argv: list[str]
     env: dict[str, str]
     log: Path
+    cwd: Path | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     def start(self) -> ManagedProcess:
@@ -40,6 +41,7 @@ class ManagedProcess:
         self.process = subprocess.Popen(
             self.argv,
             env=self.env,
+            cwd=self.cwd,
             stdout=handle,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -104,11 +106,15 @@ def service_env(
 
 
 def start_server(
-    env: dict[str, str], log: Path, port: int | None = None, workers: int = 2
+    env: dict[str, str],
+    log: Path,
+    port: int | None = None,
+    workers: int = 2,
+    cwd: Path | None = None,
 ) -> tuple[ManagedProcess, str]:
     port = port or free_port()
     argv = [ACADEMY, "serve", "--port", str(port), "--workers", str(workers)]
-    server = ManagedProcess(argv, env, log).start()
+    server = ManagedProcess(argv, env, log, cwd).start()
     url = f"http://127.0.0.1:{port}"
     wait_until_up(url, server)
     return server, url
