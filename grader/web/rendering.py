@@ -30,7 +30,8 @@ from grader.web.kernels.messages import strip_ansi
 _markdown = MarkdownIt("commonmark", {"html": False, "typographer": True}).enable(
     ["table", "strikethrough"]
 )
-_lexer = PythonLexer()
+# Keep leading and trailing blank lines: the highlighted copy must line up with the textarea.
+_lexer = PythonLexer(stripnl=False)
 _formatter = HtmlFormatter(nowrap=True)
 
 
@@ -89,8 +90,11 @@ def render_markdown(text: str) -> str:
 
 
 def highlight_python(source: str) -> str:
-    """Highlighted HTML spans (no wrapper), for a ``<pre><code>`` the caller provides."""
-    # Pygments drops a final newline; keep one so an overlay stays aligned with a textarea.
+    """Highlighted HTML spans (no wrapper), for a ``<pre><code>`` the caller provides.
+
+    The result always ends with one newline more than a ``<pre>`` shows, like the source
+    followed by a newline; an editor overlay adds one more when the source ends with one.
+    """
     return highlight(source, _lexer, _formatter)
 
 

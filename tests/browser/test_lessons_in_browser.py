@@ -82,11 +82,18 @@ def test_learner_runs_cells_and_sees_streamed_rich_and_error_output_within_a_sec
     expect(cell.locator(".count")).not_to_have_text("[ ]")
     assert first_output < 1.0, f"first cell output took {first_output:.3f} s after kernel ready"
 
-    run(cell, "from IPython.display import HTML\nHTML('<b id=\"rich\">rich output</b>')")
+    run(
+        cell,
+        "from IPython.display import HTML, display\nprint('streamed first')\n"
+        "display(HTML('<b id=\"rich\">rich output</b> in a sandboxed frame'))\nsum(range(10))",
+    )
     frame = cell.locator("iframe.out-html")
     expect(frame).to_have_attribute("sandbox", "allow-same-origin")
     expect(page.frame_locator(f"#{cell.get_attribute('id')} iframe.out-html").locator("#rich")
            ).to_have_text("rich output")
+
+    cell.evaluate("element => element.scrollIntoView({block: 'center'})")
+    screenshot(page, "lesson-live-cells")
 
     run(cell, "1 / 0")
     expect(cell.locator(".out-error")).to_contain_text("ZeroDivisionError")
@@ -96,7 +103,6 @@ def test_learner_runs_cells_and_sees_streamed_rich_and_error_output_within_a_sec
     run(cell, "print('and on')", keys="Shift+Enter")
     next_editor = plain_cell(page, 2).locator("textarea.code")
     expect(next_editor).to_be_focused()
-    screenshot(page, "lesson-live-cells")
 
     LATENCY_REPORT.parent.mkdir(exist_ok=True)
     LATENCY_REPORT.write_text(json.dumps(

@@ -31,7 +31,10 @@
     }).then(function (answer) {
       return answer.ok ? answer.text() : null;
     }).then(function (html) {
-      if (html !== null && area.value === source) { code.innerHTML = html + "\n"; }
+      // Pygments ends the code with a newline; a final newline of the code needs one more.
+      if (html !== null && area.value === source) {
+        code.innerHTML = html + (source.endsWith("\n") ? "\n" : "");
+      }
     }).catch(function () { /* highlighting is cosmetic */ });
   }
 
@@ -157,8 +160,12 @@
   }
 
   function fitFrame(frame) {
-    try { frame.style.height = (frame.contentDocument.documentElement.scrollHeight + 4) + "px"; }
-    catch (e) { /* cross-origin: keep the default height */ }
+    try {
+      frame.style.height = "0px";  // measure the content, not the frame's default 150px
+      frame.style.height = (frame.contentDocument.documentElement.scrollHeight + 4) + "px";
+    } catch (e) {
+      frame.style.height = "";  // unreadable: keep the default height
+    }
   }
 
   function appendEvent(outputs, event) {
@@ -315,6 +322,10 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll(".editor").forEach(setupEditor);
+    document.querySelectorAll("iframe.out-html").forEach(function (frame) {
+      frame.addEventListener("load", function () { fitFrame(frame); });
+      if (frame.contentDocument && frame.contentDocument.readyState === "complete") { fitFrame(frame); }
+    });
     followClass();
     var page = document.querySelector("[data-kernel-url]");
     if (!page) { return; }
