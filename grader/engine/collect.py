@@ -251,11 +251,20 @@ def _cases_of(
     return cases
 
 
-def _fixture_available(name: str, fixtures: dict[str, Fixture], arguments: dict[str, Any]):
+def _fixture_available(
+    name: str,
+    fixtures: dict[str, Fixture],
+    arguments: dict[str, Any],
+    asking: frozenset[str] = frozenset(),
+) -> bool:
+    """Whether fixture `name` can be built; a fixture that needs itself (a cycle) cannot."""
     fixture = fixtures.get(name)
-    if fixture is None:
+    if fixture is None or name in asking:
         return False
-    return all(p in arguments or _fixture_available(p, fixtures, arguments) for p in fixture.params)
+    return all(
+        p in arguments or _fixture_available(p, fixtures, arguments, asking | {name})
+        for p in fixture.params
+    )
 
 
 def _timeout_of(marks: list[Any]) -> float | None:

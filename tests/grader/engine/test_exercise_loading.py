@@ -81,6 +81,10 @@ def test_an_invalid_field_is_named_in_the_error(calc_copy, relative, old, new, f
          "def test_double_later(tmp_path):", "tests/visible/test_calc.py", "`tmp_path`"),
         ("tests/visible/test_calc.py", "import calc", "import calc(", "tests/visible/test_calc.py",
          "syntax error"),
+        ("tests/visible/test_calc.py", "async def test_double_later():",
+         "@pytest.fixture\ndef loop_a(loop_b): pass\n\n\n@pytest.fixture\ndef loop_b(loop_a): "
+         "pass\n\n\nasync def test_double_later(loop_a):", "tests/visible/test_calc.py",
+         "`loop_a`"),
         ("tests/visible/test_calc.py", "def test_add(", "def test_pair_returns_a_tuple(",
          "tests/hidden/test_calc_hidden.py", "also defined"),
     ],
