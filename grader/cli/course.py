@@ -51,10 +51,16 @@ async def check_exercises(context: CourseContext) -> list[str]:
     except ExerciseError as error:
         return [str(error)]
     problems: list[str] = []
+    # The lesson notebooks are shipped too: no hidden test line may appear in them either.
+    content = context.exercises_root.parent / "content"
+    notebooks = {
+        f"content/{path.name}": path.read_text(encoding="utf-8")
+        for path in sorted(content.glob("*.ipynb"))
+    } if content.is_dir() else {}
     for exercise in context.catalog:
         if context.only and not any(exercise.id.startswith(prefix) for prefix in context.only):
             continue
-        found = await validate_exercise(exercise, context.launcher)
+        found = await validate_exercise(exercise, context.launcher, notebooks)
         mark = "[green]ok[/green]" if not found else "[red]problems[/red]"
         context.console.print(f"  {mark}  {escape(exercise.id)}")
         problems.extend(str(problem) for problem in found)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from grader.engine.exercise import Exercise
 from grader.engine.grading import LauncherLike, grade
 
-# Lines shorter than this are too common (`import pytest`, `pid = await ...`) to be a leak.
-MIN_LEAK_CHARS = 24
+# Lines shorter than this are too common (`await asyncio.sleep(0.1)`) to count as a leak.
+MIN_LEAK_CHARS = 32
 
 
 @dataclass(frozen=True)
@@ -58,9 +58,12 @@ def hidden_leaks(exercise: Exercise, extra: dict[str, str] | None = None) -> lis
     return problems
 
 
-async def validate_exercise(exercise: Exercise, launcher: LauncherLike) -> list[Problem]:
-    """Grade the solution and the starter in the sandbox, and look for hidden-test leaks."""
-    problems = hidden_leaks(exercise)
+async def validate_exercise(
+    exercise: Exercise, launcher: LauncherLike, shipped: dict[str, str] | None = None
+) -> list[Problem]:
+    """Grade the solution and the starter in the sandbox, and look for hidden-test leaks in
+    the exercise's shipped files and in `shipped` (more learner material, e.g. notebooks)."""
+    problems = hidden_leaks(exercise, shipped)
     solution = await grade(exercise, exercise.solution, launcher=launcher)
     if not solution.full_marks:
         failing = [t.name for t in solution.tests if t.status != "pass"]
