@@ -132,3 +132,15 @@ def test_bench_grade_measures_every_contender_on_the_same_submissions():
     assert (baseline.submissions, baseline.full_marks) == (2, 2)
     assert report.speedup == baseline.p50_ms / one.p50_ms
     assert set(report.as_dict()["targets"]) == {"p50_ms", "p50_met", "speedup", "speedup_met"}
+
+
+def test_course_validate_finds_hidden_test_text_in_a_lesson_notebook(tmp_path):
+    root = tmp_path / "exercises"
+    shutil.copytree(CALC, root / "basics" / "calc")
+    (tmp_path / "content").mkdir()
+    leaked = "results = await asyncio.gather(*(calc.double_later(n) for n in range(5)))"
+    cell = {"cell_type": "code", "source": leaked, "metadata": {}, "outputs": []}
+    (tmp_path / "content" / "lesson.ipynb").write_text(json.dumps({"cells": [cell]}))
+    run = academy("course", "validate", "--exercises", str(root), "--check", "exercises")
+    assert run.returncode == 1
+    assert "content/lesson.ipynb contains hidden test text" in run.stdout
