@@ -9,7 +9,7 @@ from grader.service.catalog import default_course_id
 from grader.service.database import begin_write
 from grader.service.models import Role, User
 from grader.web.api.errors import ERRORS
-from grader.web.api.schemas import LoginIn, TokenInfo, TokenOut, UserCreateIn, UserOut
+from grader.web.api.schemas import IdPath, LoginIn, TokenInfo, TokenOut, UserCreateIn, UserOut
 from grader.web.deps import SessionDep, TokenUser, require_role
 
 router = APIRouter(tags=["auth"], responses=ERRORS)
@@ -33,7 +33,7 @@ def my_tokens(user: TokenUser, session: SessionDep) -> list[TokenInfo]:
 
 
 @router.delete("/auth/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke(token_id: int, user: TokenUser, session: SessionDep) -> None:
+def revoke(token_id: IdPath, user: TokenUser, session: SessionDep) -> None:
     """Revoke one of your tokens (admins: any token); it stops working at once."""
     begin_write(session)
     accounts.revoke_token(session, user, token_id)

@@ -10,7 +10,7 @@ from grader.service import progress as progress_domain
 from grader.service.errors import NotFound
 from grader.service.models import User
 from grader.web.api.errors import ERRORS
-from grader.web.api.schemas import ProgressItem, ProgressOut, UserOut
+from grader.web.api.schemas import IdPath, ProgressItem, ProgressOut, UserOut
 from grader.web.deps import SessionDep, TokenUser
 
 router = APIRouter(tags=["progress"], responses=ERRORS)
@@ -32,7 +32,7 @@ def my_progress(user: TokenUser, session: SessionDep) -> ProgressOut:
 
 
 @router.get("/users/{user_id}/progress", response_model=ProgressOut)
-def user_progress(user_id: int, viewer: TokenUser, session: SessionDep) -> ProgressOut:
+def user_progress(user_id: IdPath, viewer: TokenUser, session: SessionDep) -> ProgressOut:
     if not progress_domain.can_view_user(session, viewer, user_id):
         raise NotFound(f"no user with id {user_id}")
     return _progress(session, accounts.get_user(session, user_id))

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
 from grader.service import submissions as submission_domain
 from grader.service.models import Exercise, Result, Section, Submission, User
+
+# Row ids are 32-bit on PostgreSQL: anything outside is a 422, not a database error.
+MAX_ID = 2**31 - 1
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 class LoginIn(BaseModel):

@@ -22,7 +22,7 @@ from grader.service.models import Exercise, Submission, SubmissionStatus, User
 from grader.service.progress import can_view_user
 from grader.service.runtime import Services
 from grader.web.api.errors import ERRORS
-from grader.web.api.schemas import SubmissionAccepted, SubmissionIn, SubmissionOut
+from grader.web.api.schemas import IdPath, IdQuery, SubmissionAccepted, SubmissionIn, SubmissionOut
 from grader.web.deps import CurrentUser, ServicesDep, SessionDep, TokenUser
 
 router = APIRouter(prefix="/submissions", tags=["submissions"], responses=ERRORS)
@@ -149,7 +149,7 @@ def list_submissions(
     viewer: CurrentUser,
     session: SessionDep,
     exercise_id: str | None = None,
-    user_id: int | None = None,
+    user_id: IdQuery = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[SubmissionOut]:
     """Your submissions, newest first (instructors: ``user_id`` of a learner they teach)."""
@@ -164,7 +164,9 @@ def list_submissions(
 
 
 @router.get("/{submission_id}", response_model=SubmissionOut)
-def get_submission(submission_id: int, viewer: CurrentUser, session: SessionDep) -> SubmissionOut:
+def get_submission(
+    submission_id: IdPath, viewer: CurrentUser, session: SessionDep
+) -> SubmissionOut:
     submission = domain.get_visible_submission(session, viewer, submission_id)
     return SubmissionOut.of(submission, domain.result_of(session, submission_id))
 
@@ -180,7 +182,7 @@ def get_submission(submission_id: int, viewer: CurrentUser, session: SessionDep)
     },
 )
 async def submission_events(
-    submission_id: int, viewer: CurrentUser, services: ServicesDep
+    submission_id: IdPath, viewer: CurrentUser, services: ServicesDep
 ) -> StreamingResponse:
     """Server-sent events: the submission (as ``GET`` returns it) each time its status changes."""
     # Subscribe before reading: whatever happens after the read arrives as an event.

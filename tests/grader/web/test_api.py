@@ -247,3 +247,28 @@ def test_the_openapi_schema_documents_every_endpoint(client) -> None:
         "/metrics",
     ):
         assert path in paths
+
+
+def test_api_errors_stay_json_when_the_pages_are_mounted(settings, world) -> None:
+    from grader.web.app import create_app
+
+    with TestClient(create_app(settings, pages=True)) as full:
+        missing = full.get("/api/exercises")
+        assert missing.status_code == 401
+        assert missing.headers["content-type"] == "application/json"
+        unknown = full.get("/api/submissions/999", headers=world.alice.headers)
+        assert unknown.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/submissions/0",
+        "/api/submissions/2147483648",
+        "/api/users/99999999999999999999/progress",
+    ],
+)
+def test_ids_out_of_range_are_a_422_not_a_database_error(client, world, path) -> None:
+    response = client.get(path, headers=world.alice.headers)
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_request"
