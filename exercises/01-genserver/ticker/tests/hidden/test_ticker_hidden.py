@@ -13,9 +13,10 @@ async def test_ticks_start_at_zero():
 async def test_ticks_follow_the_period():
     """ticks come once per period, not faster and not slower"""
     server = await ticker.Ticker.start_link(0.05)
-    await asyncio.sleep(0.32)
+    await asyncio.sleep(0.3)
     count = await ticker.Ticker.ticks(server)
-    assert 3 <= count <= 8, "about one tick per period"
+    # About 6 expected; wide bounds so a busy machine cannot fail a correct solution.
+    assert 2 <= count <= 12, "about one tick per period"
 
 
 async def test_slow_job_timeout_leaves_the_server_running():

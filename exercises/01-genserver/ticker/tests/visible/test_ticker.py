@@ -8,7 +8,7 @@ import ticker
 async def test_ticks_count_up_over_time():
     server = await ticker.Ticker.start_link(0.02)
     await asyncio.sleep(0.15)
-    assert await ticker.Ticker.ticks(server) >= 3
+    assert await ticker.Ticker.ticks(server) >= 2
 
 
 async def test_slow_job_within_its_deadline_is_done():
