@@ -58,6 +58,7 @@ class TestCase:
     fixtures: dict[str, Fixture] = field(repr=False)
     timeout: float | None
     description: str | None
+    params: tuple[str, ...] = ()  # the test function's parameters: arguments and fixtures
 
     @property
     def is_async(self) -> bool:
@@ -247,6 +248,7 @@ def _cases_of(
                 fixtures=fixtures,
                 timeout=timeout,
                 description=description,
+                params=params,
             ))
     return cases
 

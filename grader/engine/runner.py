@@ -88,7 +88,7 @@ async def _run_with_fixtures(case: TestCase, context: TestContext) -> BaseExcept
     try:
         async with deadline:
             values: dict[str, Any] = dict(case.arguments)
-            for name in inspect.signature(case.function).parameters:
+            for name in case.params:
                 if name not in values:
                     fixture = case.fixtures[name]
                     values[name] = await _fixture_value(fixture, case, values, teardowns)
