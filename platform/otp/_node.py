@@ -19,15 +19,15 @@ if TYPE_CHECKING:
 class Pid:
     """A process identifier: opaque, hashable, ordered by creation, printed like ``<0.42.0>``.
 
-    Equality is identity: every process gets exactly one ``Pid`` object, which also points at
-    the live process (cleared when it exits) so sending needs no table lookup.
+    Equality is identity. Every pid is in fact the process's own runtime record (the subclass
+    ``otp._process._Proc``): one object per process instead of two makes spawning cheaper and
+    lets ``send`` reach the mailbox without a table lookup. ``pid._proc`` is that record while
+    the process lives and None after it exited.
     """
 
-    __slots__ = ("_n", "_proc")
+    __slots__ = ("_n",)
 
-    def __init__(self, n: int, proc: _Proc | None) -> None:
-        self._n = n
-        self._proc = proc
+    _proc: _Proc | None  # provided by the subclass
 
     def __repr__(self) -> str:
         return f"<0.{self._n}.0>"

@@ -109,8 +109,11 @@ Dest = Pid | str | Via
 _current: ContextVar[_Proc | None] = ContextVar("otp_current_process", default=None)
 
 
-class _Proc:
-    """The runtime state of one process. Sets and dicts are allocated on first use."""
+class _Proc(Pid):
+    """The runtime state of one process, which is also its pid (see ``Pid``).
+
+    Sets and dicts are allocated on first use.
+    """
 
     __slots__ = (
         "alive",
@@ -127,14 +130,14 @@ class _Proc:
         "on_exit",
         "parent",
         "pending",
-        "pid",
         "reason",
         "task",
         "trap_exit",
         "waiter",
     )
 
-    def __init__(self, node: Node, parent: Pid | None) -> None:
+    def __init__(self, n: int, node: Node, parent: Pid | None) -> None:
+        self._n = n
         self.node = node
         self.parent = parent
         self.alive = True
@@ -153,7 +156,6 @@ class _Proc:
         self.pending: set[asyncio.Future[Any]] | None = None
         self.on_exit: list[Callable[[Pid, Any], None]] | None = None
         self.reason: Any = None
-        self.pid: Pid = None  # type: ignore[assignment]
         # The call this process is waiting on, and one reusable timer for call deadlines (see
         # gen_server.call: a sequential caller re-arms one timer every few seconds instead of
         # scheduling one per call).
@@ -161,8 +163,14 @@ class _Proc:
         self.call_deadline = 0.0
         self.call_timer: asyncio.TimerHandle | None = None
 
-    def __repr__(self) -> str:
-        return f"<process {self.pid!r}{' dead' if not self.alive else ''}>"
+    @property
+    def pid(self) -> Pid:
+        """The process's pid: the record itself."""
+        return self
+
+    @property
+    def _proc(self) -> _Proc | None:  # type: ignore[override]
+        return self if self.alive else None
 
 
 class CallerExit:
@@ -193,21 +201,20 @@ def _me() -> _Proc:
 def _shell(node: Node) -> _Proc:
     shell = node.shell
     if shell is None:
-        shell = node.shell = _Proc(node, None)
-        shell.pid = Pid(0, shell)
+        shell = node.shell = _Proc(0, node, None)
         shell.trap_exit = True
     return shell
 
 
 def lookup(pid: Pid) -> _Proc | None:
     """The live process behind ``pid``, or None when it has exited."""
-    return pid._proc
+    return pid if pid.alive else None  # type: ignore[attr-defined,return-value]
 
 
 def live_processes(loop: asyncio.AbstractEventLoop | None = None) -> list[Pid]:
     """Pids of every live process on ``loop`` (default: the running loop), oldest first."""
     node = node_of(loop) if loop is not None else current_node()
-    return [p.pid for p in node.procs.values()]
+    return list(node.procs.values())
 
 
 def running_process(loop: asyncio.AbstractEventLoop) -> Pid | None:
@@ -227,8 +234,8 @@ def running_process(loop: asyncio.AbstractEventLoop) -> Pid | None:
 
 def resolve(dest: Dest) -> _Proc | None:
     """The live process a pid or name designates, or None."""
-    if type(dest) is Pid:
-        return dest._proc
+    if type(dest) is _Proc:
+        return dest if dest.alive else None
     if type(dest) is str:
         pid = current_node().names.get(dest)
         return pid._proc if pid is not None else None
@@ -240,7 +247,7 @@ def resolve(dest: Dest) -> _Proc | None:
 
 def self() -> Pid:
     """The pid of the running process (the shell's pid outside any process)."""
-    return _me().pid
+    return _me()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -268,8 +275,8 @@ def send(dest: Dest, message: Any) -> None:
 
     Raises ``NoProcError`` for a name that nobody holds, as Elixir's ``send`` does.
     """
-    if type(dest) is Pid:
-        proc = dest._proc
+    if type(dest) is _Proc:
+        proc = dest
     else:
         proc = resolve(dest)
         if proc is None:
@@ -445,10 +452,9 @@ def _spawn(fn: Callable[..., Awaitable[Any]], args: tuple[Any, ...], link: bool)
     node = me.node if me is not None else current_node()
     if me is None:
         me = _shell(node)
-    proc = _Proc(node, me.pid)
     n = node.next_pid
     node.next_pid = n + 1
-    proc.pid = Pid(n, proc)
+    proc = _Proc(n, node, me)
     node.procs[n] = proc
     if link:
         _add_link(me, proc)
@@ -466,18 +472,18 @@ _TASK_NAME = "otp process"
 
 def spawn(fn: Callable[..., Awaitable[Any]], *args: Any) -> Pid:
     """Run ``await fn(*args)`` as a new process and return its pid at once."""
-    return _spawn(fn, args, False).pid
+    return _spawn(fn, args, False)
 
 
 def spawn_link(fn: Callable[..., Awaitable[Any]], *args: Any) -> Pid:
     """``spawn`` and link to the new process in one step (no window where it is unlinked)."""
-    return _spawn(fn, args, True).pid
+    return _spawn(fn, args, True)
 
 
 def spawn_monitor(fn: Callable[..., Awaitable[Any]], *args: Any) -> tuple[Pid, Ref]:
     """``spawn`` and monitor the new process in one step."""
     proc = _spawn(fn, args, False)
-    return proc.pid, _add_monitor(_me(), proc)
+    return proc, _add_monitor(_me(), proc)
 
 
 def exit(reason: Any) -> NoReturn:
@@ -505,10 +511,9 @@ def _kill(proc: _Proc, reason: Any) -> None:
 def _terminate(proc: _Proc, reason: Any) -> None:
     proc.alive = False
     proc.reason = reason
-    pid = proc.pid
-    pid._proc = None
+    pid = proc
     node = proc.node
-    node.procs.pop(pid._n, None)
+    node.procs.pop(proc._n, None)
     proc.mailbox = None
     proc.waiter = None
     task = proc.task
@@ -810,8 +815,8 @@ class Process:
         pid = node.names.pop(name, None)
         if pid is None:
             raise NoProcError(name, "unregister")
-        if pid._proc is not None:
-            pid._proc.name = None
+        if pid.alive:  # type: ignore[attr-defined]
+            pid.name = None  # type: ignore[attr-defined]
 
     @staticmethod
     def whereis(name: str) -> Pid | None:

@@ -197,7 +197,7 @@ class GenServer:
         server itself, ``CallTimeoutError`` after ``timeout`` seconds (None/inf: wait forever),
         and ``ExitError(reason)`` if the server exits before replying.
         """
-        proc = server._proc if type(server) is Pid else resolve(server)
+        proc = resolve(server)
         if proc is None:
             raise NoProcError(server, "GenServer.call")
         caller = _current.get()
@@ -255,7 +255,7 @@ class GenServer:
     @staticmethod
     def cast(server: Dest, request: Any) -> None:
         """Send ``request`` without waiting; a dead or unknown server is silently ignored."""
-        proc = server._proc if type(server) is Pid else resolve(server)
+        proc = resolve(server)
         if proc is not None:
             _deliver_call(proc, _Cast(request))
 
@@ -269,7 +269,7 @@ class GenServer:
     @staticmethod
     async def stop(server: Dest, reason: Any = "normal", timeout: float | None = math.inf) -> None:
         """Make the server run ``terminate(reason, state)`` and exit; waits until it is gone."""
-        proc = server._proc if type(server) is Pid else resolve(server)
+        proc = resolve(server)
         if proc is None:
             raise NoProcError(server, "GenServer.stop")
         if _current.get() is proc:
@@ -349,7 +349,7 @@ async def _serve(ack: Any, cls: type[GenServer], arg: Any) -> None:
     proc = _current.get()
     assert proc is not None
     server = cls()
-    server.pid = proc.pid
+    server.pid = proc
     try:
         result = await server.init(arg)
     except ExitError as error:
@@ -363,7 +363,7 @@ async def _serve(ack: Any, cls: type[GenServer], arg: Any) -> None:
         case Ok():
             timeout, cont = _split(result)
             state = result.state
-            ack(proc.pid)
+            ack(proc)
         case Stop(reason):
             if not _is_quiet(reason):
                 _log_crash(cls, proc, reason, "init argument", arg, None)
