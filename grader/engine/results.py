@@ -43,6 +43,8 @@ class Comparison:
 class TestResult:
     """One test case (a parametrized test gives one per parameter set)."""
 
+    __test__ = False  # a result, not a pytest test class
+
     name: str
     task: str | None
     visibility: Visibility
