@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -272,3 +273,49 @@ def test_ids_out_of_range_are_a_422_not_a_database_error(client, world, path) ->
     response = client.get(path, headers=world.alice.headers)
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_request"
+
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def _notebook(*cells) -> bytes:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = list(cells)
+    return nbformat.writes(notebook).encode()
+
+
+def test_a_notebook_upload_becomes_the_exercise_cells_code(settings, world) -> None:
+    from grader.web.app import create_app
+
+    real = settings.with_changes(exercises_dir=REPO / "exercises")
+    cell = nbformat.v4.new_code_cell("%load_ext something\nCOUNT = 1\n")
+    cell.metadata["academy"] = {"exercise": EXERCISE_ID, "file": "counter.py"}
+    body = _notebook(nbformat.v4.new_markdown_cell("# lesson"), cell)
+    with TestClient(create_app(real, pages=False)) as api:
+        response = api.post(
+            "/api/submissions/upload",
+            data={"exercise_id": EXERCISE_ID},
+            files={"file": ("lesson.ipynb", body)},
+            headers=world.alice.headers,
+        )
+        assert response.status_code == 202, response.text
+        detail = api.get(response.json()["url"], headers=world.alice.headers).json()
+    assert detail["files"] == {"counter.py": "COUNT = 1\n"}
+
+
+def test_a_notebook_without_the_exercise_cell_says_which_metadata_is_missing(
+    settings, world
+) -> None:
+    from grader.web.app import create_app
+
+    real = settings.with_changes(exercises_dir=REPO / "exercises")
+    body = _notebook(nbformat.v4.new_code_cell("x = 1"))
+    with TestClient(create_app(real, pages=False)) as api:
+        response = api.post(
+            "/api/submissions/upload",
+            data={"exercise_id": EXERCISE_ID},
+            files={"file": ("lesson.ipynb", body)},
+            headers=world.alice.headers,
+        )
+    assert response.status_code == 422
+    assert "no code cell for exercise" in response.json()["error"]["message"]
