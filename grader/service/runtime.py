@@ -127,7 +127,22 @@ class Services:
             if alive < self.pool.count:
                 return HealthStatus(False, f"{alive}/{self.pool.count} embedded workers alive")
             return HealthStatus(True, f"embedded, {alive} workers")
-        return HealthStatus(True, self.queue.name)
+        if self.settings.queue is QueueMode.PROCRASTINATE:
+            return await asyncio.to_thread(self._procrastinate_workers)
+        return HealthStatus(True, f"{self.queue.name}, workers run apart (academy worker)")
+
+    def _procrastinate_workers(self) -> HealthStatus:
+        """Workers that heartbeat recently; none means nothing will be graded."""
+        with self.engine.connect() as conn:
+            alive = conn.execute(
+                text(
+                    "SELECT count(*) FROM procrastinate_workers "
+                    "WHERE last_heartbeat > now() - interval '60 seconds'"
+                )
+            ).scalar_one()
+        if not alive:
+            return HealthStatus(False, "procrastinate: no worker has sent a heartbeat for 60 s")
+        return HealthStatus(True, f"procrastinate, {alive} workers")
 
     async def health(self) -> dict[str, HealthStatus]:
         names = list(self.health_checks)

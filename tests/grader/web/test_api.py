@@ -319,3 +319,30 @@ def test_a_notebook_without_the_exercise_cell_says_which_metadata_is_missing(
         )
     assert response.status_code == 422
     assert "no code cell for exercise" in response.json()["error"]["message"]
+
+
+@pytest.mark.postgres
+def test_healthz_reports_a_procrastinate_queue_without_live_workers(postgres_url, tmp_path):
+    from sqlalchemy import text
+
+    from grader.service.database import make_engine
+    from grader.service.settings import QueueMode, Settings
+    from grader.service.testing import truncate_all
+    from grader.web.app import create_app
+
+    truncate_all(postgres_url)
+    deployed = Settings(
+        data_dir=tmp_path,
+        database_url=postgres_url,
+        queue=QueueMode.PROCRASTINATE,
+        secret_key="x",
+    )
+    with TestClient(create_app(deployed, pages=False)) as api:
+        down = api.get("/healthz")
+        engine = make_engine(postgres_url)
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO procrastinate_workers DEFAULT VALUES"))
+        engine.dispose()
+        up = api.get("/healthz")
+    assert down.status_code == 503 and "no worker" in down.json()["checks"]["queue"]["detail"]
+    assert up.status_code == 200 and up.json()["checks"]["queue"]["detail"].endswith("1 workers")
