@@ -40,6 +40,8 @@ def sign_in(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     try:
+        if "\x00" in username or "\x00" in password:  # PostgreSQL text cannot hold NUL
+            raise AuthenticationFailed("wrong username or password")
         user = accounts.authenticate(db, username, password)
     except AuthenticationFailed as error:
         context = {"error": str(error.message), "next_url": _safe_next(next), "username": username}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC
 
@@ -23,10 +24,14 @@ from grader.web.pages.templating import render
 
 router = APIRouter()
 
+_COURSE_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
 
 def chosen_course(db: Session, user: User, requested: str | None) -> str:
     """The course to show: the requested one, else the first the instructor teaches."""
     if requested:
+        if not _COURSE_ID.fullmatch(requested):
+            raise PageError(404, "Not found", "There is no such course.")
         return requested
     if user.role == Role.ADMIN.value:
         return default_course_id(db)

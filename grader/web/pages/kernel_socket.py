@@ -180,7 +180,7 @@ async def _relay(websocket: WebSocket, lesson: str) -> None:
 @router.websocket("/lessons/{slug}/kernel")
 async def lesson_kernel(websocket: WebSocket, slug: str) -> None:
     with websocket.app.state.services.session() as db:
-        section = db.get(Section, slug)
+        section = db.get(Section, slug) if "\x00" not in slug else None
         known = section is not None and section.available
     if not known:
         await websocket.close(code=4404)
@@ -191,7 +191,7 @@ async def lesson_kernel(websocket: WebSocket, slug: str) -> None:
 @router.websocket("/exercises/{exercise_id:path}/kernel")
 async def exercise_kernel(websocket: WebSocket, exercise_id: str) -> None:
     with websocket.app.state.services.session() as db:
-        exercise = db.get(Exercise, exercise_id)
+        exercise = db.get(Exercise, exercise_id) if "\x00" not in exercise_id else None
         known = exercise is not None and exercise.active
     if not known:
         await websocket.close(code=4404)

@@ -145,6 +145,7 @@ def test_an_instructor_sees_the_class_matrix_statistics_chart_and_exports_csv(
 def test_an_instructor_of_another_course_cannot_see_this_class(site: TestClient) -> None:
     sign_in(site, "outsider")
     assert site.get("/instructor?course=otp-academy").status_code == 403
+    assert site.get("/instructor?course=x%00y").status_code == 404
     assert site.get("/instructor/grades.csv?course=otp-academy").status_code == 403
 
 
@@ -158,6 +159,8 @@ def test_an_exercise_opened_alone_has_its_own_kernel_and_history(
     assert f'data-kernel-url="/exercises/{EXERCISE_ID}/kernel"' in page
     assert "Your submissions" in page and "#1" in page
     assert site.get("/exercises/01-genserver/missing").status_code == 404
+    assert site.get("/exercises/01-genserver/x%00y").status_code == 404
+    assert site.get("/lessons/x%00y").status_code == 404
 
 
 def test_pages_carry_a_content_security_policy_without_third_party_sources(

@@ -73,6 +73,17 @@ def test_a_wrong_password_shows_the_form_again_without_signing_in(browser: TestC
     assert browser.get("/", follow_redirects=False).status_code == 303
 
 
+def test_a_username_with_a_nul_byte_is_a_failed_sign_in_not_a_server_error(
+    browser: TestClient,
+) -> None:
+    form = browser.get("/signin")
+    answer = browser.post(
+        "/signin",
+        data={"username": "ali\x00ce", "password": PASSWORD, "csrf_token": csrf_of(form.text)},
+    )
+    assert answer.status_code == 401
+
+
 def test_sign_in_without_the_csrf_token_or_from_another_site_is_refused(
     browser: TestClient,
 ) -> None:
