@@ -47,7 +47,7 @@ async def start_shop():
         name="payments",
         strategy="rest_for_one",
         max_restarts=2,
-        max_seconds=1.0,
+        max_seconds=5.0,
     )
     return await Supervisor.start_link(
         [service("catalog"), payments], strategy="one_for_one", name="shop"

@@ -16,9 +16,26 @@ async def quick():
     return 10
 
 
+_running = 0
+_peak = 0
+
+
 async def slow_but_fine():
-    await asyncio.sleep(0.1)
-    return 20
+    global _running, _peak
+    _running += 1
+    _peak = max(_peak, _running)
+    try:
+        await asyncio.sleep(0.1)
+        return 20
+    finally:
+        _running -= 1
+
+
+def peak():
+    """The most slow_but_fine calls seen running at once, then reset the count."""
+    global _peak
+    seen, _peak = _peak, 0
+    return seen
 
 
 async def broken():

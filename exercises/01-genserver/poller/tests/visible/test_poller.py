@@ -1,13 +1,16 @@
 import asyncio
+import time
 
 import poller
 
 
 async def test_ticks_every_interval():
+    started = time.monotonic()
     pid = await poller.Poller.start_link(0.02)
     await asyncio.sleep(0.2)
     ticks = await poller.Poller.ticks(pid)
-    assert 3 <= ticks <= 11, "about ten ticks in 0.2 s at one every 0.02 s"
+    most = (time.monotonic() - started) / 0.02 + 1
+    assert 3 <= ticks <= most, "about one tick every 0.02 s"
 
 
 async def test_pause_stops_the_ticks():

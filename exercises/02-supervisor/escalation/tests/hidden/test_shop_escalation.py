@@ -33,5 +33,5 @@ async def test_repeated_gateway_crashes_escalate_on_the_third():
     after = shop.pids()
     changed = sorted(name for name in before if before[name] != after[name])
     assert changed == ["gateway", "ledger", "payments"], (
-        "the third restart within a second makes payments give up; shop restarts the branch"
+        "the third restart within five seconds makes payments give up; shop restarts the branch"
     )

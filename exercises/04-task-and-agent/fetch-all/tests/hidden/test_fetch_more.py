@@ -12,17 +12,17 @@ async def test_slow_source_is_reported_as_timeout():
 async def test_slow_sources_share_one_deadline():
     await fetch.start()
     started = time.monotonic()
-    await fetch.fetch_all({name: fetch.hanging for name in "wxyz"}, 0.3)
-    assert time.monotonic() - started < 0.8, "the timeout is for all sources together"
+    await fetch.fetch_all({name: fetch.hanging for name in "uvwxyz"}, 0.3)
+    assert time.monotonic() - started < 1.2, "the timeout is for all sources together"
 
 
 async def test_all_sources_run_concurrently():
     await fetch.start()
-    started = time.monotonic()
+    fetch.peak()
     sources = {f"s{i}": fetch.slow_but_fine for i in range(8)}
     got = await fetch.fetch_all(sources, timeout=2.0)
     assert set(got.values()) == {("ok", 20)}
-    assert time.monotonic() - started < 0.5, "eight 0.1 s sources together take about 0.1 s"
+    assert fetch.peak() == 8, "all eight sources are asked at the same time"
 
 
 async def test_no_task_is_left_running():
