@@ -439,6 +439,13 @@ async def _run(proc: _Proc, fn: Callable[..., Awaitable[Any]], args: tuple[Any, 
             format_reason(crash),
             exc_info=crash,
         )
+    except BaseException as error:
+        # KeyboardInterrupt or SystemExit must stop the program as usual; the process still
+        # leaves the table and signals its links on the way out.
+        proc.task = None
+        if proc.alive:
+            _kill(proc, error)
+        raise
     proc.task = None
     if proc.alive:
         if proc.links is None and proc.node.cascade is None:
