@@ -34,7 +34,8 @@ from grader.service.runtime import Services
 UserResolver = Callable[[Request, Session], User | None]
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    # async: resolved on the event loop, no threadpool hop for a field read.
     return request.app.state.services
 
 

@@ -26,6 +26,7 @@ from grader.web.kernels import KernelBridgeError, KernelKey
 from grader.web.kernels.messages import RESULTS_MIME
 from grader.web.pages.errors import not_found
 from grader.web.pages.feedback import Feedback, feedback_from_result
+from grader.web.pages.kernel_socket import setup_code_for
 from grader.web.pages.session import CsrfChecked, PageUser
 from grader.web.pages.templating import render, templates
 from grader.web.rendering import highlight_python, render_markdown
@@ -145,11 +146,10 @@ def kernel_key(user: User, exercise: Exercise, scope: str) -> KernelKey:
 
 async def run_in_kernel(request: Request, key: KernelKey, exercise_id: str, code: str) -> dict:
     """Run ``%%exercise`` in the learner's kernel; the extension displays the results JSON."""
-    from grader.web.pages.kernel_socket import setup_code_for
-
     service = request.app.state.kernel_service
     learners = await service.learners()
-    kernel = await learners.get(key, setup_code_for(request, key.lesson))
+    setup = await asyncio.to_thread(setup_code_for, request, key.lesson)
+    kernel = await learners.get(key, setup)
     source = f"%%exercise {exercise_id}\n{code}"
     failure: str | None = None
     try:
