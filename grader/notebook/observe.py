@@ -19,11 +19,15 @@ _SHELL_LABEL = "you (notebook)"
 
 
 def label_of(value: Any) -> str:
-    """A short human name for a child id, a registered name or a class."""
+    """A short human name for a child id, a registered name, a class or a start function
+    (``Task.start_link`` is labelled ``Task``)."""
     if isinstance(value, type):
         return value.__name__
     if isinstance(value, str):
         return value
+    qualname = getattr(value, "__qualname__", None)
+    if callable(value) and isinstance(qualname, str):
+        return qualname.split(".")[0]
     return repr(value)
 
 
@@ -32,8 +36,14 @@ async def supervision_tree(sup: Any, label: str | None = None, note: str = "") -
     order, nested supervisors expanded."""
     pid = otp.Process.whereis(sup) if isinstance(sup, str) else sup
     children = await otp.Supervisor.which_children(sup)
+    if all(info.id in (None, "undefined") for info in children):
+        # A DynamicSupervisor's children have no ids and no promised order: pids are
+        # allocated in start order, so sort by them.
+        ordered = sorted(children, key=lambda info: (info.pid is None, _pid_key(info.pid)))
+    else:
+        ordered = list(reversed(children))  # which_children lists the newest child first
     nodes: list[TreeNode] = []
-    for info in reversed(children):  # which_children lists the newest child first
+    for info in ordered:
         child_pid = info.pid if isinstance(info.pid, otp.Pid) else None
         name = _child_label(info, child_pid)
         if info.type == "supervisor" and child_pid is not None:
@@ -49,6 +59,10 @@ async def supervision_tree(sup: Any, label: str | None = None, note: str = "") -
         note,
         children=tuple(nodes),
     )
+
+
+def _pid_key(pid: Any) -> tuple[int, ...]:
+    return tuple(int(part) for part in repr(pid).strip("<>").split(".")) if pid else ()
 
 
 def _registered_name(pid: otp.Pid | None) -> str | None:
