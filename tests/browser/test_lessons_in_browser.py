@@ -236,7 +236,8 @@ def test_a_second_learner_cannot_see_the_first_learners_work_kernel_or_pages(
 
     bob = bob_ctx.new_page()
     sign_in(bob, academy, "bob")
-    open_lesson(bob, academy)
+    ready = open_lesson(bob, academy)
+    print(f"kernel ready after {ready:.3f} s for a learner arriving at a running server")
     expect(exercise_cell(bob).locator("textarea.code")).not_to_have_value(
         re.compile("alice's private attempt")
     )
