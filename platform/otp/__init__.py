@@ -13,19 +13,29 @@ Elixir's documented behaviour is the specification; ``docs/runtime.md`` maps eve
 """
 # Sections are owned by the modules that fill them; keep __all__ explicit and sorted per section.
 
-# --- layer 1: processes and errors (_process, _exceptions) ---
+# --- layer 1: processes and errors (_process, _exceptions: every layer's errors) ---
 from otp._exceptions import (
     AlreadyRegisteredError,
     AlreadyStartedError,
+    ApplicationError,
     CallingSelfError,
     CallTimeoutError,
     ConfigError,
     ExitError,
+    HandlerExistsError,
+    HandlerNotFoundError,
+    InvalidChildSpecError,
     MaxChildrenError,
+    MissingTagError,
     NoProcError,
+    NotTaskOwnerError,
     OTPError,
+    RegistryError,
     StartError,
     SupervisorError,
+    TelemetryError,
+    UnknownPubSubError,
+    UnknownRegistryError,
 )
 from otp._process import (
     Down,
@@ -57,10 +67,10 @@ from otp.gen_server import From, GenServer
 
 # --- layer 3: supervision (supervisor, dynamic_supervisor, task, task_supervisor) ---
 # isort: split
-from otp.child_spec import ChildSpec, InvalidChildSpecError, child_spec
+from otp.child_spec import ChildSpec, child_spec
 from otp.dynamic_supervisor import DynamicSupervisor, DynamicSupervisorSpec
 from otp.supervisor import ChildCounts, ChildInfo, Supervisor, SupervisorSpec
-from otp.task import NotTaskOwnerError, Task, TaskResult
+from otp.task import Task, TaskResult
 from otp.task_supervisor import TaskSupervisor
 
 # --- end layer 3 ---
@@ -68,11 +78,11 @@ from otp.task_supervisor import TaskSupervisor
 # --- layer 4: services (registry, pubsub, application, config, telemetry, blocking) ---
 # isort: split
 from otp import telemetry
-from otp.application import AppInfo, Application, ApplicationError, AppSpec
+from otp.application import AppInfo, Application, AppSpec
 from otp.blocking import install_watchdog_from_env, run_blocking, watch_loop
 from otp.config import EnvVar, parse_bool
-from otp.pubsub import LocalAdapter, PubSub, PubSubAdapter, UnknownPubSubError
-from otp.registry import Registry, RegistryError, UnknownRegistryError
+from otp.pubsub import LocalAdapter, PubSub, PubSubAdapter
+from otp.registry import Registry
 
 # --- end layer 4 ---
 
@@ -80,21 +90,31 @@ __all__: list[str] = [
     # layer 1: processes and errors
     "AlreadyRegisteredError",
     "AlreadyStartedError",
+    "ApplicationError",
     "CallTimeoutError",
     "CallingSelfError",
     "ConfigError",
     "Down",
     "Exit",
     "ExitError",
+    "HandlerExistsError",
+    "HandlerNotFoundError",
+    "InvalidChildSpecError",
     "MaxChildrenError",
+    "MissingTagError",
     "NoProcError",
+    "NotTaskOwnerError",
     "OTPError",
     "Pid",
     "Process",
     "Ref",
+    "RegistryError",
     "StartError",
     "SupervisorError",
+    "TelemetryError",
     "TimerRef",
+    "UnknownPubSubError",
+    "UnknownRegistryError",
     "Via",
     "exit",
     "receive",
@@ -128,8 +148,6 @@ __all__ += [
     "ChildSpec",
     "DynamicSupervisor",
     "DynamicSupervisorSpec",
-    "InvalidChildSpecError",
-    "NotTaskOwnerError",
     "Supervisor",
     "SupervisorSpec",
     "Task",
@@ -144,15 +162,11 @@ __all__ += [
     "AppInfo",
     "AppSpec",
     "Application",
-    "ApplicationError",
     "EnvVar",
     "LocalAdapter",
     "PubSub",
     "PubSubAdapter",
     "Registry",
-    "RegistryError",
-    "UnknownPubSubError",
-    "UnknownRegistryError",
     "parse_bool",
     "run_blocking",
     "telemetry",

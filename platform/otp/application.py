@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
 from otp import config
-from otp._exceptions import ExitError, OTPError, StartError, format_reason
+from otp._exceptions import ApplicationError, ExitError, StartError, format_reason
 from otp._process import Down, Exit, Pid, Process, receive, spawn
 from otp._returns import NoReply, Ok, Reply, Stop
 from otp.config import RuntimeConfig
@@ -52,19 +52,6 @@ logger = logging.getLogger("otp.application")
 
 RestartType: TypeAlias = Literal["temporary", "transient", "permanent"]
 _RESTART_TYPES = ("temporary", "transient", "permanent")
-
-
-class ApplicationError(OTPError):
-    """Starting or stopping an application failed; ``reason`` is Elixir's error term.
-
-    ``("already_started", app)``, ``("not_started", app)``, ``("not_loaded", app)``,
-    ``("circular_dependency", chain)``, or ``(exit_reason, (mod, "start", (type, args)))`` when
-    the ``start`` callback failed.
-    """
-
-    def __init__(self, reason: Any, message: str) -> None:
-        self.reason = reason
-        super().__init__(message)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
-from otp._exceptions import OTPError
+from otp._exceptions import InvalidChildSpecError
 
 if TYPE_CHECKING:
     from otp._process import Pid
@@ -41,20 +41,6 @@ DEFAULT_WORKER_SHUTDOWN = 5.0
 _RESTARTS = ("permanent", "transient", "temporary")
 _TYPES = ("worker", "supervisor")
 _FIELDS = ("id", "start", "restart", "shutdown", "type")
-
-
-class InvalidChildSpecError(OTPError, ValueError):
-    """A child given to a supervisor cannot be turned into a :class:`ChildSpec`.
-
-    Raised where the child is declared (``Supervisor.start_link``, ``init_spec``,
-    ``start_child``), like Elixir's ``ArgumentError`` for a malformed child spec, so the mistake
-    is reported at the line that made it rather than when the child first crashes.
-    """
-
-    def __init__(self, child: object, problem: str) -> None:
-        super().__init__(f"invalid child spec {child!r}: {problem}")
-        self.child = child
-        self.problem = problem
 
 
 @dataclass(frozen=True)

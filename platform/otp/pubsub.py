@@ -18,10 +18,11 @@ import abc
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from otp._exceptions import RegistryError, UnknownPubSubError, UnknownRegistryError
 from otp._process import Exit, Pid, Process, _me, send
 from otp._returns import NoReply, Ok, Stop
 from otp.child_spec import ChildSpec
-from otp.registry import RegistryError, UnknownRegistryError, _RegistryServer, _Table, _table
+from otp.registry import _RegistryServer, _Table, _table
 
 __all__ = ["LocalAdapter", "PubSub", "PubSubAdapter", "UnknownPubSubError"]
 
@@ -67,20 +68,6 @@ class LocalAdapter(PubSubAdapter):
 
     def broadcast(self, topic: str, message: Any, exclude: Pid | None) -> None:
         return None
-
-
-class UnknownPubSubError(UnknownRegistryError):
-    """No PubSub runs under this name on this event loop."""
-
-    def __init__(self, name: Any) -> None:
-        RegistryError.__init__(
-            self,
-            ("unknown_pubsub", name),
-            f"no PubSub named {name!r} is running on this event loop; start it first with "
-            f"PubSub.start_link(name={name!r}) (or put PubSub.child_spec(name={name!r}) in "
-            "your supervision tree before its subscribers)",
-        )
-        self.name = name
 
 
 class _PubSubServer(_RegistryServer):

@@ -22,7 +22,7 @@ import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeAlias
 
-from otp._exceptions import AlreadyRegisteredError, OTPError
+from otp._exceptions import AlreadyRegisteredError, RegistryError, UnknownRegistryError
 from otp._node import Node, current_node
 from otp._process import Pid, Via, _current, _me, _Proc
 from otp._returns import Ok
@@ -38,27 +38,6 @@ __all__ = [
 
 Keys: TypeAlias = Literal["unique", "duplicate"]
 Entry: TypeAlias = tuple[Pid, Any]
-
-
-class RegistryError(OTPError):
-    """A registry refused an operation; ``reason`` names the problem."""
-
-    def __init__(self, reason: Any, message: str) -> None:
-        self.reason = reason
-        super().__init__(message)
-
-
-class UnknownRegistryError(RegistryError):
-    """No registry runs under this name on this event loop (not started, or it exited)."""
-
-    def __init__(self, name: Any) -> None:
-        self.name = name
-        super().__init__(
-            ("unknown_registry", name),
-            f"no registry named {name!r} is running on this event loop; start it first with "
-            f"Registry.start_link(keys='unique', name={name!r}) (or put Registry.child_spec(...) "
-            "in your supervision tree before the processes that use it)",
-        )
 
 
 class _Table:

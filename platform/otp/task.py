@@ -19,7 +19,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Se
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from otp._exceptions import CallTimeoutError, ExitError, OTPError, format_reason
+from otp._exceptions import CallTimeoutError, ExitError, NotTaskOwnerError, format_reason
 from otp._process import Down, Pid, Process, Ref, receive, send, spawn, spawn_link
 from otp._process import self as self_pid
 from otp.child_spec import ChildSpec, child_spec
@@ -32,19 +32,6 @@ _STOPPED = ("shutdown", "killed", "noproc")
 
 TaskResult = tuple[Literal["ok"], Any] | tuple[Literal["exit"], Any]
 """``("ok", value)`` or ``("exit", reason)``: match it with ``case ("ok", value):``."""
-
-
-class NotTaskOwnerError(OTPError):
-    """A task was awaited, yielded or shut down by a process other than the one that
-    started it; only the owner receives the task's reply (Elixir raises ``ArgumentError``)."""
-
-    def __init__(self, task: Task, caller: Pid) -> None:
-        self.task = task
-        self.caller = caller
-        super().__init__(
-            f"{task!r} belongs to {task.owner!r} and can only be awaited by it, but "
-            f"{caller!r} tried; send the task to its owner or start it in this process"
-        )
 
 
 @dataclass(frozen=True)

@@ -49,3 +49,26 @@ def test_the_process_layer_and_behaviours_are_exported():
         "CallTimeoutError",
     ):
         assert name in otp.__all__
+
+
+def _every_otp_error_class():
+    found, todo = set(), [otp.OTPError]
+    while todo:
+        cls = todo.pop()
+        found.add(cls)
+        todo.extend(cls.__subclasses__())
+    return {cls for cls in found if cls.__module__.startswith("otp")}
+
+
+def test_every_otp_error_is_defined_in_the_one_exceptions_module():
+    # importing otp imported every module of the runtime, so every subclass is known here
+    assert {cls.__module__ for cls in _every_otp_error_class()} == {"otp._exceptions"}
+
+
+def test_every_otp_error_is_exported_from_otp_and_drawn_in_the_tree():
+    from otp import _exceptions
+
+    tree = _exceptions.__doc__
+    for cls in _every_otp_error_class():
+        assert cls.__name__ in otp.__all__
+        assert f" {cls.__name__}" in tree, f"{cls.__name__} missing from the tree drawing"

@@ -12,13 +12,16 @@ Modelled on Erlang's ``:telemetry`` and Elixir's ``Telemetry.Metrics``:
   memory, with a Prometheus text rendering for ``/metrics`` endpoints.
 """
 
+from otp._exceptions import (
+    HandlerExistsError,
+    HandlerNotFoundError,
+    MissingTagError,
+    TelemetryError,
+)
 from otp.telemetry._handlers import (
     Event,
     Handler,
-    HandlerExistsError,
     HandlerInfo,
-    HandlerNotFoundError,
-    TelemetryError,
     attach,
     attach_many,
     detach,
@@ -53,6 +56,7 @@ __all__ = [
     "LastValue",
     "Metric",
     "MetricsReporter",
+    "MissingTagError",
     "Span",
     "Sum",
     "Summary",

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from otp._exceptions import OTPError
+from otp._exceptions import HandlerExistsError, HandlerNotFoundError
 
 Event: TypeAlias = tuple[str, ...]
 """An event name, e.g. ``("academy", "grading", "stop")``."""
@@ -23,38 +23,6 @@ Handler: TypeAlias = Callable[[Event, Mapping[str, Any], Mapping[str, Any], Any]
 """``handler(event, measurements, metadata, config)``, called in the executing process."""
 
 logger = logging.getLogger("otp.telemetry")
-
-
-class TelemetryError(OTPError):
-    """Attaching or detaching a telemetry handler failed; ``reason`` says why."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        self.reason = reason
-        super().__init__(message)
-
-
-class HandlerExistsError(TelemetryError):
-    """A handler with this id is already attached (``{:error, :already_exists}``)."""
-
-    def __init__(self, handler_id: Any) -> None:
-        self.handler_id = handler_id
-        super().__init__(
-            "already_exists",
-            f"a telemetry handler with id {handler_id!r} is already attached; detach it first "
-            "or choose a unique id",
-        )
-
-
-class HandlerNotFoundError(TelemetryError):
-    """No handler with this id is attached (``{:error, :not_found}``)."""
-
-    def __init__(self, handler_id: Any) -> None:
-        self.handler_id = handler_id
-        super().__init__(
-            "not_found",
-            f"no telemetry handler with id {handler_id!r} is attached (it may have been "
-            "detached after raising; see the otp.telemetry log)",
-        )
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from otp._exceptions import HandlerNotFoundError, MissingTagError
 from otp._process import _me
 from otp._returns import Ok
 from otp.child_spec import ChildSpec
 from otp.gen_server import GenServer
-from otp.telemetry._handlers import Event, HandlerNotFoundError, attach, detach
+from otp.telemetry._handlers import Event, attach, detach
 from otp.telemetry.metrics import (
     Counter,
     Distribution,
@@ -30,16 +31,6 @@ from otp.telemetry.metrics import (
 )
 
 TagValues = tuple[Any, ...]
-
-
-class MissingTagError(KeyError):
-    """An event's metadata lacks a tag its metric needs; the metric's handler is detached."""
-
-    def __init__(self, metric: Metric, tag: str, event: Event) -> None:
-        super().__init__(
-            f"metric {metric.full_name!r} needs tag {tag!r}, but event {event!r} has no such "
-            "metadata key; add it to the metadata, or derive it with tag_values="
-        )
 
 
 @dataclass
@@ -174,7 +165,7 @@ class MetricsReporter:
         try:
             return tuple(values[tag] for tag in metric.tags)
         except KeyError as missing:
-            raise MissingTagError(metric, missing.args[0], event) from None
+            raise MissingTagError(metric.full_name, missing.args[0], event) from None
 
     def value(self, name: str | Sequence[str], tags: Mapping[str, Any] | None = None) -> Any:
         """One series of the metric ``name`` (dotted), picked by its tags; None if never seen.
