@@ -127,13 +127,22 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+def watch_for_script_errors(ctx: BrowserContext) -> list[str]:
+    """Collect uncaught JavaScript errors of every page the context opens."""
+    errors: list[str] = []
+    ctx.on("page", lambda page: page.on("pageerror", lambda error: errors.append(str(error))))
+    return errors
+
+
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
     """A fresh browser profile per test: its own cookies, its own learner."""
     ctx = browser.new_context(viewport={"width": 1200, "height": 900}, color_scheme="light")
     ctx.set_default_timeout(30_000)
+    errors = watch_for_script_errors(ctx)
     yield ctx
     ctx.close()
+    assert errors == [], f"uncaught script errors: {errors}"
 
 
 def sign_in(page: Page, academy: Academy, username: str) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from browser_harness import REPO, Academy, screenshot, sign_in
+from browser_harness import REPO, Academy, screenshot, sign_in, watch_for_script_errors
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 pytestmark = pytest.mark.browser
@@ -303,8 +303,11 @@ def browser_context_pair(browser: Browser) -> Iterator[tuple[BrowserContext, Bro
     """Two separate browser profiles: two people at two computers."""
     first = browser.new_context(viewport={"width": 1200, "height": 900}, accept_downloads=True)
     second = browser.new_context(viewport={"width": 1200, "height": 900}, accept_downloads=True)
+    errors = []
     for ctx in (first, second):
         ctx.set_default_timeout(30_000)
+        errors.append(watch_for_script_errors(ctx))
     yield first, second
     first.close()
     second.close()
+    assert errors == [[], []], f"uncaught script errors: {errors}"
