@@ -74,30 +74,53 @@ class NoProcError(ExitError):
         )
 
 
-class CallTimeoutError(ExitError):
-    """A call got no reply in time; the reason is ``("timeout", (module, fun, args))``.
+_TIMEOUT_ADVICE = {
+    "GenServer.call": "The server is still running and its late reply will be dropped; make the "
+    "handler faster, reply later with GenServer.reply, or pass a larger timeout.",
+    "GenServer.stop": "The server is still running its terminate callback; make terminate "
+    "faster, or pass a larger timeout.",
+}
+_TASK_ADVICE = (
+    "The task is still running; give it a larger timeout, poll it with Task.yield_, or stop it "
+    "with Task.shutdown."
+)
 
-    The server keeps running and may still do the work; its late reply is dropped.
+
+class CallTimeoutError(ExitError):
+    """A call got no answer in time; ``call`` names it and ``reason`` is Elixir's exit reason.
+
+    ``call`` is ``"Module.function"`` as the learner wrote it: ``"GenServer.call"`` (the
+    default), ``"GenServer.stop"``, ``"Task.await_"``, ``"Task.await_many"``,
+    ``"Task.async_stream"``. ``reason`` is ``("timeout", (module, function, args))`` where
+    ``args`` are the call's arguments: ``(server, request, timeout)`` for a request to a
+    server, ``(task, timeout)`` for a Task call (which has no request; pass ``request=None``).
+    The callee keeps running and may still do the work; a late reply is dropped.
     """
 
     def __init__(
         self,
         server: Any,
         request: Any,
-        timeout: float,
+        timeout: float | None,
         *,
-        module: str = "GenServer",
-        function: str = "call",
+        call: str = "GenServer.call",
     ) -> None:
         self.server = server
         self.request = request
         self.timeout = timeout
+        self.call = call
+        module, _, function = call.partition(".")
+        if module == "Task":
+            args: tuple[Any, ...] = (server, timeout)
+            advice = _TASK_ADVICE
+        else:
+            args = (server, request, timeout)
+            advice = _TIMEOUT_ADVICE.get(call, _TIMEOUT_ADVICE["GenServer.call"])
+        shown = ", ".join(repr(arg) for arg in args[:-1])
         super().__init__(
-            ("timeout", (module, function, (server, request, timeout))),
-            f"{module}.{function}({server!r}, {request!r}, timeout={timeout}) got no reply "
-            f"within {timeout} s (timeout). The server is still running and its late reply "
-            "will be dropped; make the handler faster, reply later with GenServer.reply, or "
-            "pass a larger timeout.",
+            ("timeout", (module, function, args)),
+            f"{call}({shown}, timeout={timeout}) got no answer within {timeout} s (timeout). "
+            + advice,
         )
 
 

@@ -296,7 +296,7 @@ class GenServer:
         if why is _TIMEOUT:
             if proc.on_exit and on_exit in proc.on_exit:
                 proc.on_exit.remove(on_exit)
-            raise CallTimeoutError(server, reason, timeout, function="stop")  # type: ignore[arg-type]
+            raise CallTimeoutError(server, reason, timeout, call="GenServer.stop")
         if why != reason:
             raise ExitError(why, f"GenServer.stop({server!r}) : the server exited with {why!r}")
 

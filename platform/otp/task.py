@@ -292,13 +292,7 @@ def _check_owner(task: Task) -> None:
 
 
 def _timeout_error(function: str, subject: Any, timeout: float | None) -> CallTimeoutError:
-    error = CallTimeoutError(subject, None, timeout or math.inf, module="Task", function=function)
-    error.reason = ("timeout", ("Task", function, (subject, timeout)))
-    error.args = (
-        f"Task.{function} got no result within {timeout} s (timeout); the task is still "
-        "running. Give it a larger timeout, use Task.yield_ to poll, or Task.shutdown it.",
-    )
-    return error
+    return CallTimeoutError(subject, None, timeout, call=f"Task.{function}")
 
 
 def _task_exit_error(task: Task, reason: Any) -> ExitError:

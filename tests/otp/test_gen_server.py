@@ -180,6 +180,7 @@ async def test_a_call_timeout_makes_the_caller_exit_with_timeout_naming_the_call
     with pytest.raises(CallTimeoutError) as raised:
         await GenServer.call(pid, ("sleep", 0.05), 0.01)
     error = raised.value
+    assert error.call == "GenServer.call"
     assert error.reason == ("timeout", ("GenServer", "call", (pid, ("sleep", 0.05), 0.01)))
     assert "timeout" in str(error) and repr(pid) in str(error) and "sleep" in str(error)
     assert isinstance(error, ExitError)
@@ -679,7 +680,11 @@ async def test_gen_server_stop_times_out_when_terminate_hangs():
     pid = await Stuck.start()
     with pytest.raises(CallTimeoutError) as raised:
         await GenServer.stop(pid, "normal", 0.01)
-    assert "stop" in str(raised.value)
+    error = raised.value
+    assert error.call == "GenServer.stop"
+    assert error.reason == ("timeout", ("GenServer", "stop", (pid, "normal", 0.01)))
+    assert str(error).startswith(f"GenServer.stop({pid!r}, 'normal', timeout=0.01)")
+    assert "terminate" in str(error)
     assert Process.alive(pid)
     Process.exit(pid, "kill")
 

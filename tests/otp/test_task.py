@@ -64,6 +64,19 @@ async def test_await_waits_five_seconds_by_default():
     assert inspect.signature(Task.await_).parameters["timeout"].default == 5.0
 
 
+async def test_await_timeout_error_names_the_call_the_task_and_the_timeout():
+    task = Task.async_(forever)
+    with pytest.raises(CallTimeoutError) as raised:
+        await Task.await_(task, timeout=0.02)
+    error = raised.value
+    assert error.call == "Task.await_"
+    assert error.reason == ("timeout", ("Task", "await_", (task, 0.02)))
+    message = str(error)
+    assert message.startswith(f"Task.await_({task!r}, timeout=0.02)")
+    assert "(timeout)" in message and "Task.shutdown" in message
+    await Task.shutdown(task)
+
+
 async def test_await_timeout_raises_call_timeout_error_naming_task_await_and_task_runs_on():
     task = Task.async_(forever)
     with pytest.raises(CallTimeoutError, match=r"Task\.await_") as raised:
