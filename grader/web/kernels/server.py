@@ -68,6 +68,18 @@ class LocalJupyterServer:
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.returncode is None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    async def wait(self) -> int | None:
+        """Until the child exits on its own; its exit code (None if it was never started)."""
+        return await self._process.wait() if self._process is not None else None
+
+    @property
     def log_path(self) -> Path:
         return self.root_dir / "jupyter_server.log"
 

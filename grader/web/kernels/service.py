@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 from grader.web.kernels.client import KernelsClient
-from grader.web.kernels.errors import KernelServerFailed
+from grader.web.kernels.errors import KernelBridgeError, KernelServerFailed
 from grader.web.kernels.learners import LearnerKernels
 from grader.web.kernels.server import LocalJupyterServer
 
@@ -84,9 +84,23 @@ class KernelService:
         return learners
 
     async def learners(self) -> LearnerKernels:
+        """The running pool; boots it, or boots it again after a failed boot or a dead server."""
         self.start()
-        assert self._ready is not None
-        return await asyncio.shield(self._ready)
+        ready = self._ready
+        assert ready is not None
+        try:
+            learners = await asyncio.shield(ready)
+        except KernelBridgeError:
+            if self._ready is ready:
+                self._ready = None  # the next request tries again
+            raise
+        if self.server is not None and not self.server.running and self._ready is ready:
+            # The child died (killed, out of memory): its kernels are gone with it.
+            self._ready = None
+            await learners.close()
+            await self.server.stop()
+            return await self.learners()
+        return learners
 
     async def health(self) -> tuple[bool, str]:
         if self._ready is None:
