@@ -141,8 +141,8 @@ def _parse(path: Path, text: str) -> list[_Block]:
 
 
 def exercise_markdown(exercise_id: str, material: ExerciseMaterial) -> str:
-    """The prompt shown above an exercise cell: headings demoted under the lesson's, hints
-    folded away, and how to run and submit."""
+    """The prompt shown above an exercise cell: headings demoted under the lesson's, the hints,
+    and how to run and submit."""
     lines = material.prompt.strip().splitlines()
     if lines and lines[0].startswith("# "):
         lines = lines[1:]
@@ -151,9 +151,10 @@ def exercise_markdown(exercise_id: str, material: ExerciseMaterial) -> str:
     ).strip()
     parts = [f"### Exercise: {material.title}", "", body, ""]
     if material.hints:
-        parts += ["<details><summary>Hints</summary>", ""]
+        # Plain Markdown, no <details>: the service's lesson pages render Markdown without HTML.
+        parts += ["**Hints** (try without them first):", ""]
         parts += [f"{number}. {hint}" for number, hint in enumerate(material.hints, start=1)]
-        parts += ["", "</details>", ""]
+        parts.append("")
     parts.append(
         f"Edit the cell below and run it: its visible tests run on your code. When they pass, "
         f"run `%submit {exercise_id}` in a new cell to grade it on every test."
