@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import os
 import socket
 import time
 from collections.abc import Mapping, Sequence
@@ -36,6 +35,7 @@ from grader.engine.results import (
     Timings,
 )
 from grader.engine.runner import run_case
+from grader.sandbox import ChannelError
 
 _RESET_SECONDS = 1.0
 _BYE_SECONDS = 0.2
@@ -99,16 +99,13 @@ def _take_socket(channel: Any) -> socket.socket:
     """The channel's socket, for this engine's own I/O (see `proxy.Session`).
 
     The sandbox hands over an asyncio `Channel`; the engine reads and writes the same
-    connection without a second event loop in the way. Reading is paused on the channel's
-    transport first (nothing has been sent yet, so nothing is buffered there), then the
-    socket is duplicated; the channel itself is only closed afterwards.
+    connection from its own thread without a second event loop in the way, so it detaches
+    the socket before anything has been received (the channel is only closed afterwards).
     """
-    writer = getattr(channel, "_writer", None)
-    if writer is None:
-        raise GraderFailure("the sandbox's channel does not expose its connection")
-    writer.transport.pause_reading()
-    raw = writer.get_extra_info("socket")
-    return socket.socket(fileno=os.dup(raw.fileno()))
+    try:
+        return channel.detach()
+    except (AttributeError, ChannelError) as error:
+        raise GraderFailure(f"the sandbox's channel cannot be handed over: {error}") from error
 
 
 @dataclass
