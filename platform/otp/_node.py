@@ -66,6 +66,7 @@ class Node:
         "procs",
         "quiet",
         "shell",
+        "shell_keeps_normal_exits",
     )
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -74,6 +75,10 @@ class Node:
         self.names: dict[str, Pid] = {}
         self.next_pid = 1  # <0.0.0> is reserved for the shell
         self.shell: _Proc | None = None
+        # The shell traps exits so a crash cannot kill it, but drops Exit(pid, "normal") (a
+        # notebook would otherwise pile one up per finished linked process and slow every
+        # selective receive) until the user sets Process.flag("trap_exit", True) in it.
+        self.shell_keeps_normal_exits = False
         # Exit signals that kill are processed from this queue so a long chain of links does
         # not recurse; None when no cascade is in progress.
         self.cascade: Any = None

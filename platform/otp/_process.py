@@ -12,7 +12,8 @@ and pending callers are handled at once (so ``Process.alive`` is false right aft
 
 Code outside any process (a notebook cell, a plain async test) acts as the *shell* process of
 its event loop, like iex: it has a pid and a mailbox, it traps exits, and it logs the exit
-signals it receives instead of dying.
+signals it receives instead of dying. It drops ``Exit(pid, "normal")`` unless the user set
+``Process.flag("trap_exit", True)`` in it, so finished linked processes do not pile up there.
 """
 
 from __future__ import annotations
@@ -573,14 +574,17 @@ def _signal(target: _Proc, sender: Pid, reason: Any) -> None:
     if not target.alive:
         return
     if target.trap_exit:
-        if target.node.shell is target and not _is_quiet(reason):
-            logger.log(
-                logging.DEBUG if target.node.quiet else logging.WARNING,
-                "the shell received an exit signal from %r: %s (it traps exits; the signal "
-                "is in its mailbox as an Exit message)",
-                sender,
-                format_reason(reason),
-            )
+        if target.node.shell is target:
+            if reason == "normal" and not target.node.shell_keeps_normal_exits:
+                return  # see Node.shell_keeps_normal_exits
+            if not _is_quiet(reason):
+                logger.log(
+                    logging.DEBUG if target.node.quiet else logging.WARNING,
+                    "the shell received an exit signal from %r: %s (it traps exits; the "
+                    "signal is in its mailbox as an Exit message)",
+                    sender,
+                    format_reason(reason),
+                )
         _deliver(target, Exit(sender, reason))
     elif reason != "normal":
         _die(target, reason)
@@ -794,12 +798,18 @@ class Process:
 
     @staticmethod
     def flag(flag: str, value: bool) -> bool:
-        """Set a process flag (only ``"trap_exit"``); returns its previous value."""
+        """Set a process flag (only ``"trap_exit"``); returns its previous value.
+
+        The shell traps exits from the start but drops ``Exit(pid, "normal")``; setting
+        ``trap_exit`` to True in the shell asks for those too.
+        """
         if flag != "trap_exit":
             raise ValueError(f"unsupported process flag {flag!r}; only 'trap_exit' exists")
         me = _me()
         previous = me.trap_exit
         me.trap_exit = bool(value)
+        if me.node.shell is me:  # asked for explicitly: the shell keeps "normal" exits too
+            me.node.shell_keeps_normal_exits = bool(value)
         return previous
 
     @staticmethod

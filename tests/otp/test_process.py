@@ -414,6 +414,20 @@ async def test_the_shell_traps_a_linked_crash_logs_it_and_gets_an_exit_message(c
     assert any("shell" in r.getMessage() and "boom" in r.getMessage() for r in caplog.records)
 
 
+async def test_the_shell_drops_normal_exits_of_linked_processes_so_they_do_not_pile_up():
+    finished = [spawn_link(exit_with, "normal") for _ in range(50)]
+    crashed = spawn_link(exit_with, "boom")  # processes start in spawn order: it exits last
+    assert await receive(lambda m: type(m) is Exit, timeout=WAIT) == Exit(crashed, "boom")
+    assert not any(Process.alive(pid) for pid in finished)
+    assert Process.info(self())["message_queue_len"] == 0
+
+
+async def test_the_shell_keeps_normal_exits_once_the_user_sets_trap_exit_in_it():
+    assert Process.flag("trap_exit", True) is True  # the shell traps exits from the start
+    pid = spawn_link(exit_with, "normal")
+    assert await receive(lambda m: type(m) is Exit, timeout=WAIT) == Exit(pid, "normal")
+
+
 async def test_the_shell_cannot_be_killed(caplog):
     Process.exit(self(), "kill")
     assert "keeps running" in caplog.text
