@@ -99,6 +99,18 @@ def test_learner_runs_cells_and_sees_streamed_rich_and_error_output_within_a_sec
     expect(cell.locator(".out-error")).to_contain_text("ZeroDivisionError")
     expect(cell.locator(".timing")).to_have_class(re.compile("error"))
 
+    # Editing Python: Enter keeps the indentation (one level more after a colon), Tab
+    # indents, Shift+Tab dedents; Escape then Tab leaves the editor for the Run button.
+    editor.fill("")
+    editor.press_sequentially("def f():\nreturn 1")
+    editor.press("Enter")
+    editor.press("Shift+Tab")
+    editor.press_sequentially("x = f()")
+    expect(editor).to_have_value("def f():\n    return 1\nx = f()")
+    editor.press("Escape")
+    editor.press("Tab")
+    expect(cell.locator("[data-action=run]")).to_be_focused()
+
     # Shift+Enter runs the cell and moves the caret to the next one.
     run(cell, "print('and on')", keys="Shift+Enter")
     next_editor = plain_cell(page, 2).locator("textarea.code")

@@ -14,10 +14,59 @@
     var area = editor.querySelector("textarea");
     var code = editor.querySelector("pre code");
     var timer = null;
+    editingKeys(area);
     area.addEventListener("input", function () {
       code.textContent = area.value + "\n";
       clearTimeout(timer);
       timer = setTimeout(function () { highlight(area, code); }, 180);
+    });
+  }
+
+  // ---- editing keys: Python wants indentation; Escape then Tab still leaves the editor ----
+  var INDENT = "    ";
+
+  function replaceSelection(area, text, selectFrom, selectTo) {
+    // insertText keeps the browser's undo history; setRangeText is the fallback.
+    if (!document.execCommand("insertText", false, text)) {
+      area.setRangeText(text, area.selectionStart, area.selectionEnd, "end");
+      area.dispatchEvent(new Event("input"));
+    }
+    if (selectFrom !== undefined) { area.setSelectionRange(selectFrom, selectTo); }
+  }
+
+  function lineStart(value, position) { return value.lastIndexOf("\n", position - 1) + 1; }
+
+  function indentLines(area, outdent) {
+    var value = area.value;
+    var from = lineStart(value, area.selectionStart);
+    var to = area.selectionEnd;
+    var lines = value.slice(from, to).split("\n");
+    var changed = lines.map(function (line) {
+      if (!outdent) { return INDENT + line; }
+      return line.replace(/^ {1,4}/, "");
+    }).join("\n");
+    area.setSelectionRange(from, to);
+    replaceSelection(area, changed, from, from + changed.length);
+  }
+
+  function editingKeys(area) {
+    var leaving = false;
+    area.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { leaving = true; return; }
+      if (event.key === "Tab" && !leaving && !event.ctrlKey && !event.metaKey && !event.altKey) {
+        event.preventDefault();
+        var multiLine = area.value.slice(area.selectionStart, area.selectionEnd).indexOf("\n") >= 0;
+        if (event.shiftKey || multiLine) { indentLines(area, event.shiftKey); }
+        else { replaceSelection(area, INDENT); }
+      } else if (event.key === "Enter" && !event.shiftKey && !event.ctrlKey && !event.metaKey) {
+        event.preventDefault();
+        var value = area.value;
+        var start = lineStart(value, area.selectionStart);
+        var line = value.slice(start, area.selectionStart);
+        var indent = line.match(/^\s*/)[0] + (/:\s*$/.test(line) ? INDENT : "");
+        replaceSelection(area, "\n" + indent);
+      }
+      if (event.key !== "Escape") { leaving = false; }
     });
   }
 
