@@ -143,8 +143,9 @@ def _index() -> dict[str, _Table]:
     global _last
     proc = _current.get()
     node = proc.node if proc is not None else current_node()
-    if _last[0] is node:
-        return _last[1]
+    last = _last  # one read: a loop in another thread may replace it between two
+    if last[0] is node:
+        return last[1]
     index = _indexes.get(node)
     if index is None:
         index = _indexes[node] = {}

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import dis
+import sys
 from typing import Any
 
+import otp.registry as registry
 import pytest
 from otp import (
     AlreadyRegisteredError,
@@ -289,3 +293,57 @@ def test_a_registry_child_spec_needs_keys_and_name() -> None:
         Registry.child_spec(name="rooms")
     spec = Registry.child_spec({"keys": "duplicate", "name": "rooms"}, restart="transient")
     assert (spec.id, spec.restart) == ((Registry, "rooms"), "transient")
+
+
+# -- two event loops in two threads ----------------------------------------------------------------
+
+
+def _tracer_swapping_the_cache_after_its_check(function, replacement):
+    """A ``sys.settrace`` tracer that sets ``registry._last = replacement`` right after
+    ``function`` compares the cached node: what a loop in another thread does if the interpreter
+    switches threads at that instruction (too rare to catch by running two threads)."""
+    instructions = list(dis.get_instructions(function))
+    first_read = next(
+        i
+        for i, ins in enumerate(instructions)
+        if ins.opname == "LOAD_GLOBAL" and ins.argval == "_last"
+    )
+    check = next(ins for ins in instructions[first_read:] if ins.opname == "IS_OP")
+    swap_at = check.offset + 2  # the instruction after the comparison
+
+    def trace_opcodes(frame, event, arg):
+        if event == "opcode" and frame.f_lasti == swap_at:
+            registry._last = replacement
+        return trace_opcodes
+
+    def trace_calls(frame, event, arg):
+        if frame.f_code is function.__code__:
+            frame.f_trace_opcodes = True
+            return trace_opcodes
+        return None
+
+    return trace_calls
+
+
+async def test_a_registry_read_never_pairs_this_loops_node_with_another_threads_table():
+    def in_another_thread() -> Any:
+        async def use_a_registry_there():
+            await Registry.start_link(keys="unique", name="shared")
+            Registry.register("shared", "who", "the other loop")
+            assert Registry.lookup("shared", "who") == [(self(), "the other loop")]
+            return registry._last  # (that loop's node, its tables)
+
+        return asyncio.run(use_a_registry_there())
+
+    pid = await Registry.start_link(keys="unique", name="shared")
+    Registry.register("shared", "who", "this loop")
+    others_cache = await asyncio.to_thread(in_another_thread)
+    Registry.lookup("shared", "who")  # this loop's node is the cached one again
+
+    sys.settrace(_tracer_swapping_the_cache_after_its_check(registry._index, others_cache))
+    try:
+        seen = Registry.lookup("shared", "who")
+    finally:
+        sys.settrace(None)
+    assert seen == [(self(), "this loop")]
+    Process.exit(pid, "kill")
