@@ -79,7 +79,8 @@ from otp.task_supervisor import TaskSupervisor
 # isort: split
 from otp import telemetry
 from otp.application import AppInfo, Application, AppSpec
-from otp.blocking import install_watchdog_from_env, run_blocking, watch_loop
+from otp.blocking import install_watchdog_from_env as _install_watchdog_from_env
+from otp.blocking import run_blocking, watch_loop
 from otp.config import EnvVar, parse_bool
 from otp.pubsub import LocalAdapter, PubSub, PubSubAdapter
 from otp.registry import Registry
@@ -172,5 +173,5 @@ __all__ += [
     "telemetry",
     "watch_loop",
 ]
-install_watchdog_from_env()  # honours OTP_LOOP_WATCHDOG (see otp.blocking)
+_install_watchdog_from_env()  # honours OTP_LOOP_WATCHDOG (see otp.blocking)
 # end layer 4
