@@ -8,7 +8,7 @@ from sqlmodel import col, select
 from grader.service.errors import NotFound
 from grader.service.models import Exercise, Section
 from grader.web.api.errors import ERRORS
-from grader.web.api.schemas import ExerciseOut, ExerciseSummary, SectionOut
+from grader.web.api.schemas import ExerciseId, ExerciseOut, ExerciseSummary, SectionOut
 from grader.web.deps import SessionDep, TokenUser
 
 router = APIRouter(tags=["catalog"], responses=ERRORS)
@@ -35,7 +35,7 @@ def list_exercises(_: TokenUser, session: SessionDep) -> list[ExerciseSummary]:
 
 
 @router.get("/exercises/{exercise_id:path}", response_model=ExerciseOut)
-def get_exercise(exercise_id: str, _: TokenUser, session: SessionDep) -> ExerciseOut:
+def get_exercise(exercise_id: ExerciseId, _: TokenUser, session: SessionDep) -> ExerciseOut:
     exercise = session.get(Exercise, exercise_id)
     if exercise is None or not exercise.active:
         raise NotFound(f"unknown exercise {exercise_id!r}; GET /api/exercises lists them")

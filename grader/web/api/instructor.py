@@ -9,6 +9,7 @@ from grader.service import progress as progress_domain
 from grader.web.api.errors import ERRORS
 from grader.web.api.schemas import (
     ClassMatrixOut,
+    CourseId,
     ExerciseStatsOut,
     MatrixCell,
     MatrixRow,
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/courses/{course_id}", tags=["instructor"], responses
 
 
 @router.get("/progress", response_model=ClassMatrixOut)
-def class_progress(course_id: str, viewer: TokenUser, session: SessionDep) -> ClassMatrixOut:
+def class_progress(course_id: CourseId, viewer: TokenUser, session: SessionDep) -> ClassMatrixOut:
     """Learners x exercises: best score, attempts, solved."""
     progress_domain.ensure_course(session, course_id)
     matrix = progress_domain.class_matrix(session, viewer, course_id)
@@ -45,7 +46,7 @@ def class_progress(course_id: str, viewer: TokenUser, session: SessionDep) -> Cl
 
 @router.get("/stats", response_model=list[ExerciseStatsOut])
 def exercise_stats(
-    course_id: str, viewer: TokenUser, session: SessionDep
+    course_id: CourseId, viewer: TokenUser, session: SessionDep
 ) -> list[ExerciseStatsOut]:
     """Per exercise: attempted, solved, pass rate, mean best score, most common failing test."""
     progress_domain.ensure_course(session, course_id)
@@ -60,7 +61,7 @@ def exercise_stats(
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "One row per learner"}},
 )
-def grades_csv(course_id: str, viewer: TokenUser, session: SessionDep) -> Response:
+def grades_csv(course_id: CourseId, viewer: TokenUser, session: SessionDep) -> Response:
     progress_domain.ensure_course(session, course_id)
     body = progress_domain.grades_csv(session, viewer, course_id)
     return Response(

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Path, Query
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from grader.service import submissions as submission_domain
 from grader.service.models import Exercise, Result, Section, Submission, User
@@ -17,10 +17,26 @@ IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
+def _plain_text(value: str) -> str:
+    """Text the databases can store: PostgreSQL refuses NUL, neither stores lone surrogates."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (no lone surrogates)") from None
+    return value
+
+
+PlainText = Annotated[str, AfterValidator(_plain_text)]
+ExerciseId = Annotated[str, AfterValidator(_plain_text), Path(max_length=128)]
+CourseId = Annotated[str, AfterValidator(_plain_text), Path(max_length=64)]
+
+
 class LoginIn(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=1024)
-    token_name: str = Field(default="", max_length=128)
+    username: PlainText = Field(min_length=1, max_length=64)
+    password: PlainText = Field(min_length=1, max_length=1024)
+    token_name: PlainText = Field(default="", max_length=128)
 
 
 class UserOut(BaseModel):
@@ -51,10 +67,12 @@ class TokenInfo(BaseModel):
 
 class UserCreateIn(BaseModel):
     username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
-    password: str = Field(min_length=8, max_length=1024)
+    password: PlainText = Field(min_length=8, max_length=1024)
     role: str = Field(default="learner", pattern="^(learner|instructor|admin)$")
-    display_name: str = Field(default="", max_length=128)
-    course_id: str | None = Field(default=None, max_length=64, description="Default: the course")
+    display_name: PlainText = Field(default="", max_length=128)
+    course_id: PlainText | None = Field(
+        default=None, max_length=64, description="Default: the course"
+    )
 
 
 class ExerciseSummary(BaseModel):
@@ -115,7 +133,7 @@ class SectionOut(BaseModel):
 
 
 class SubmissionIn(BaseModel):
-    exercise_id: str = Field(min_length=1, max_length=128, examples=["01-genserver/stack"])
+    exercise_id: PlainText = Field(min_length=1, max_length=128, examples=["01-genserver/stack"])
     files: dict[str, str] = Field(
         description="File name -> source text, e.g. {'stack.py': '...'}",
         examples=[{"stack.py": "def push(stack, item): ..."}],

@@ -22,7 +22,14 @@ from grader.service.models import Exercise, Submission, SubmissionStatus, User
 from grader.service.progress import can_view_user
 from grader.service.runtime import Services
 from grader.web.api.errors import ERRORS
-from grader.web.api.schemas import IdPath, IdQuery, SubmissionAccepted, SubmissionIn, SubmissionOut
+from grader.web.api.schemas import (
+    IdPath,
+    IdQuery,
+    PlainText,
+    SubmissionAccepted,
+    SubmissionIn,
+    SubmissionOut,
+)
 from grader.web.deps import (
     CurrentUser,
     ServicesDep,
@@ -90,7 +97,7 @@ async def create_submission(
 
 @router.post("/upload", response_model=SubmissionAccepted, status_code=status.HTTP_202_ACCEPTED)
 async def upload_submission(
-    exercise_id: Annotated[str, Form(min_length=1, max_length=128)],
+    exercise_id: Annotated[PlainText, Form(min_length=1, max_length=128)],
     file: Annotated[UploadFile, File(description="The learner's .py file or notebook (.ipynb)")],
     user: TokenUser,
     session: SessionDep,
@@ -169,7 +176,7 @@ def _load(services: Services, viewer: User, submission_id: int) -> SubmissionOut
 def list_submissions(
     viewer: CurrentUser,
     session: SessionDep,
-    exercise_id: str | None = None,
+    exercise_id: Annotated[PlainText | None, Query(max_length=128)] = None,
     user_id: IdQuery = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[SubmissionOut]:

@@ -25,6 +25,19 @@ class TestView:
 
 
 @dataclass(frozen=True)
+class TaskSummary:
+    """One task of the exercise (Exercism-style): its points over its tests."""
+
+    name: str
+    points: float
+    max_points: float
+
+    @property
+    def done(self) -> bool:
+        return self.points >= self.max_points
+
+
+@dataclass(frozen=True)
 class Feedback:
     heading: str
     status: str
@@ -34,6 +47,7 @@ class Feedback:
     tests: tuple[TestView, ...] = field(default=())
     output: str = ""
     when: str | None = None
+    tasks: tuple[TaskSummary, ...] = ()
 
     @property
     def full_marks(self) -> bool:
@@ -78,6 +92,13 @@ def feedback_from_result(
                 open=first_failure,
             )
         )
+    totals: dict[str, list[float]] = {}
+    for test in tests:
+        if test.task:
+            points = totals.setdefault(test.task, [0.0, 0.0])
+            points[0] += test.points
+            points[1] += test.max_points
+    tasks = tuple(TaskSummary(name, got, most) for name, (got, most) in totals.items())
     output = payload.get("output") or {}
     printed = "".join(str(output.get(k, "")) for k in ("stdout", "stderr"))
     return Feedback(
@@ -89,4 +110,5 @@ def feedback_from_result(
         tests=tuple(tests),
         output=printed,
         when=when,
+        tasks=tasks,
     )

@@ -12,10 +12,10 @@ RESULT = {
     "score": 1.0,
     "max_score": 3.0,
     "tests": [
-        {"name": "test_a", "status": "pass", "points": 1, "max_points": 1},
-        {"name": "test_b", "status": "fail", "points": 0, "max_points": 1,
+        {"name": "test_a", "task": "Push", "status": "pass", "points": 1, "max_points": 1},
+        {"name": "test_b", "task": "Pop", "status": "fail", "points": 0, "max_points": 1,
          "message": "wrong total", "expected_repr": "[1, 2]", "actual_repr": "[1, 3]"},
-        {"name": "test_hidden", "status": "fail", "points": 0, "max_points": 1,
+        {"name": "test_hidden", "task": "Pop", "status": "fail", "points": 0, "max_points": 1,
          "message": "the hidden check failed"},
     ],
     "output": {"stdout": "debug\n", "stderr": ""},
@@ -28,6 +28,14 @@ def test_feedback_opens_only_the_first_failure_and_diffs_expected_against_actual
     assert feedback.tests[1].diff == (("del", "- [1, 2]"), ("ins", "+ [1, 3]"))
     assert feedback.tests[2].diff == ()
     assert feedback.output == "debug\n" and not feedback.full_marks
+
+
+def test_feedback_sums_points_per_task_in_the_order_tasks_first_appear() -> None:
+    tasks = feedback_from_result(RESULT, "Submission #1").tasks
+    assert [(t.name, t.points, t.max_points, t.done) for t in tasks] == [
+        ("Push", 1.0, 1.0, True),
+        ("Pop", 0.0, 2.0, False),
+    ]
 
 
 def test_multi_line_values_diff_line_by_line() -> None:
