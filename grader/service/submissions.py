@@ -64,9 +64,13 @@ def validate_files(files: Mapping[str, Any], settings: Settings) -> dict[str, st
             )
         if not isinstance(content, str):
             raise InvalidSubmission(f"file {name!r} must be text")
-        total += len(content.encode("utf-8", errors="surrogatepass"))
         if "\x00" in content:
             raise InvalidSubmission(f"file {name!r} contains NUL bytes; send source text")
+        try:
+            content.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidSubmission(f"file {name!r} is not valid Unicode text") from None
+        total += len(content.encode("utf-8"))
         clean[name] = content
     if total > settings.max_upload_bytes:
         raise SubmissionTooLarge(

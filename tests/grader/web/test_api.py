@@ -346,3 +346,20 @@ def test_healthz_reports_a_procrastinate_queue_without_live_workers(postgres_url
         up = api.get("/healthz")
     assert down.status_code == 503 and "no worker" in down.json()["checks"]["queue"]["detail"]
     assert up.status_code == 200 and up.json()["checks"]["queue"]["detail"].endswith("1 workers")
+
+
+def test_text_the_databases_cannot_store_is_a_422_not_a_server_error(client, world) -> None:
+    """Found by schemathesis: PostgreSQL refuses NUL, neither database takes lone surrogates."""
+    user = client.post(
+        "/api/users",
+        content=b'{"username": "eve", "password": "long enough", "display_name": "a\\u0000b"}',
+        headers={**world.admin.headers, "content-type": "application/json"},
+    )
+    assert user.status_code == 422 and "NUL" in user.json()["error"]["message"]
+    surrogate = client.post(
+        "/api/submissions",
+        content=b'{"exercise_id": "01-genserver/counter", "files": {"counter.py": "\\ud800"}}',
+        headers={**world.alice.headers, "content-type": "application/json"},
+    )
+    assert surrogate.status_code == 422
+    assert client.get("/api/exercises/a%00b", headers=world.alice.headers).status_code == 422
