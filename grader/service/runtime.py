@@ -94,9 +94,16 @@ class Services:
                 )
             )
         if self.pool is not None:
-            self.pool.start()
+            await asyncio.to_thread(self.pool.start)
             if self.settings.is_sqlite:
                 self.events.feed_from_process_queue(self.pool.events)
+            self._background.append(asyncio.create_task(self._supervise(self.pool)))
+
+    @staticmethod
+    async def _supervise(pool: WorkerPool, every: float = 1.0) -> None:
+        while True:
+            await asyncio.sleep(every)
+            await asyncio.to_thread(pool.revive)
 
     async def stop(self) -> None:
         for task in self._background:

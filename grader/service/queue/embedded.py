@@ -163,7 +163,11 @@ def _process_main(settings: Settings, wake: Any, events: Any, index: int) -> Non
 
 
 class WorkerPool:
-    """The server's worker processes (spawned, so they never inherit the server's loop)."""
+    """The server's worker processes (spawned, so they never inherit the server's loop).
+
+    A one_for_one supervisor in miniature: ``revive`` (called every second by the server)
+    replaces a worker that died, and the replacement takes over its expired claims.
+    """
 
     def __init__(self, settings: Settings, count: int) -> None:
         self._context = multiprocessing.get_context("spawn")
@@ -172,22 +176,41 @@ class WorkerPool:
         self.wake = self._context.Semaphore(0)
         self.events = self._context.Queue()
         self.processes: list[multiprocessing.process.BaseProcess] = []
+        self.restarts = 0
+        self._stopping = False
+
+    def _spawn(self, index: int) -> multiprocessing.process.BaseProcess:
+        process = self._context.Process(
+            target=_process_main,
+            args=(self.settings, self.wake, self.events, index),
+            name=f"academy-worker-{index}",
+            daemon=False,
+        )
+        process.start()
+        return process
 
     def start(self) -> None:
-        for index in range(self.count):
-            process = self._context.Process(
-                target=_process_main,
-                args=(self.settings, self.wake, self.events, index),
-                name=f"academy-worker-{index}",
-                daemon=False,
-            )
-            process.start()
-            self.processes.append(process)
+        self.processes = [self._spawn(index) for index in range(self.count)]
+
+    def revive(self) -> int:
+        """Restart workers that died; returns how many were restarted."""
+        restarted = 0
+        for index, process in enumerate(self.processes):
+            if self._stopping:
+                break
+            if not process.is_alive():
+                log.warning("grading worker %s exited (%s); restarting it", index, process.exitcode)
+                process.join(0)
+                self.processes[index] = self._spawn(index)
+                restarted += 1
+        self.restarts += restarted
+        return restarted
 
     def alive(self) -> int:
         return sum(1 for process in self.processes if process.is_alive())
 
     def stop(self, timeout: float = 10.0) -> None:
+        self._stopping = True
         for process in self.processes:
             if process.is_alive():
                 with contextlib.suppress(ProcessLookupError):

@@ -227,3 +227,43 @@ def test_200_concurrent_submissions_from_50_learners_are_each_graded_exactly_onc
         assert row.best_score == max(scores)
         assert (row.first_solved_at is not None) == (1.0 in scores)
     assert len(progress) == 50
+
+
+def test_the_server_replaces_a_worker_process_that_was_killed_mid_grade(
+    tmp_path: Path,
+) -> None:
+    import os
+    import signal
+
+    url = f"sqlite:///{tmp_path / 'academy.db'}"
+    migrate.upgrade(url)
+    seed_course(url)
+    deployment = Deployment(
+        "embedded",
+        url,
+        service_env(tmp_path / "data", url, extra=FAST_RECOVERY),
+        tmp_path / "logs",
+        [],
+    )
+    (alice,) = _learners(deployment, 1)
+    gate = tmp_path / "let-grading-finish"
+    try:
+        base = deployment.server(workers=1)  # its only worker: nobody else could take over
+
+        async def scenario() -> None:
+            async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+                submission_id = await _submit(client, alice, f"# stub-wait-for: {gate}\n")
+                await _until(client, alice, submission_id, "running")
+                (running,), _, _ = deployment.rows()
+                pid = int(running.worker.split(":")[1])  # "host:pid:index"
+                os.kill(pid, signal.SIGKILL)
+                gate.touch()
+                assert await _until(client, alice, submission_id, "graded", "error") == "graded"
+
+        asyncio.run(scenario())
+    finally:
+        for process in deployment.processes:
+            process.kill_group()
+    (submission,), results, _ = deployment.rows()
+    assert (submission.status, submission.attempts, len(results)) == ("graded", 2, 1)
+    assert "restarting it" in deployment.output()
