@@ -48,7 +48,7 @@ class ExerciseView:
     highlighted: str
     starter_code: str
     restored: bool
-    hints: tuple[str, ...]
+    hints: tuple[str, ...]  # rendered Markdown
     visible_tests: tuple[tuple[str, str], ...]
     feedback_html: str
     max_score: float
@@ -118,7 +118,7 @@ def exercise_view(request: Request, db: Session, user: User, exercise: Exercise)
         highlighted=highlight_python(code),
         starter_code=starter,
         restored=latest is not None,
-        hints=tuple(exercise.hints),
+        hints=tuple(render_markdown(hint) for hint in exercise.hints),
         visible_tests=tuple(
             (name, highlight_python(source)) for name, source in exercise.visible_tests.items()
         ),

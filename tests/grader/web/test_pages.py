@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from pages_support import htmx_headers, sign_in
 
 from grader.service.database import make_engine, session_scope
-from grader.service.models import Section
+from grader.service.models import Exercise, Section
 from grader.service.settings import Settings
 from grader.service.testing import (  # noqa: F401
     EXERCISE_ID,
@@ -56,6 +56,10 @@ def site(settings: Settings, world: World) -> Iterator[TestClient]:  # noqa: F81
         assert section is not None
         section.notebook = "01-genserver.ipynb"
         db.add(section)
+        exercise = db.get(Exercise, EXERCISE_ID)
+        assert exercise is not None
+        exercise.hints = ["Use `max` <b>here</b>", "Then clamp."]
+        db.add(exercise)
     engine.dispose()
     with TestClient(create_app(settings), base_url="http://testserver") as client:
         yield client
@@ -89,6 +93,7 @@ def test_lesson_page_renders_markdown_safely_code_highlighted_and_exercises_in_p
     assert 'id="ex-01-genserver--counter"' in page
     assert "%submit" not in page  # the Submit button replaces the notebook's %submit cell
     assert page.index('id="ex-01-genserver--counter"') < page.index("ex-01-genserver--stack")
+    assert "<li hidden><p>Use <code>max</code> &lt;b&gt;here&lt;/b&gt;</p>" in page  # hints
 
 
 def test_submitting_from_the_page_shows_live_status_then_feedback_and_updates_progress(
