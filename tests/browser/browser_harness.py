@@ -23,7 +23,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "docs" / "screenshots"
@@ -39,6 +39,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PASSWORD = "browser-tests-password"
+
+# CI machines run other suites beside this one; give assertions room (they return as soon as
+# the page matches, so a fast run stays fast).
+expect.set_options(timeout=15_000)
 ACCOUNTS = {"alice": "learner", "bob": "learner", "carol": "learner", "teacher": "instructor"}
 
 
