@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from otp import (
     ConfigError,
+    Down,
     GenServer,
     Ok,
     Pid,
@@ -249,12 +250,20 @@ async def test_when_the_top_supervisor_dies_the_application_stops() -> None:
     events: list[Any] = []
     name = fresh("shop")
     await Application.start(shop(name, events))
-    Process.exit(await top_of(name), "kill")
+    top = await top_of(name)
+    workers = [Process.monitor(child.pid) for child in await Supervisor.which_children(top)]
+    Process.exit(top, "kill")
     await stopped(name)
     assert name not in running()
-    # The workers trap exits, so they run terminate too, concurrently with the master.
+    # The master and the workers (which trap exits) all get the top supervisor's exit signal
+    # at once, as in OTP: the workers' terminate interleaves with prep_stop/stop in no set
+    # order, so each sequence is checked on its own.
+    for ref in workers:
+        await receive(lambda m, ref=ref: type(m) is Down and m.ref is ref, timeout=2)
     callbacks = [e for e in events if e[0] in ("prep_stop", "stop")]
     assert callbacks == [("prep_stop", None), ("stop", "prepared")]
+    terminations = sorted(e for e in events if e[0] == "terminate")
+    assert terminations == [("terminate", "a", "killed"), ("terminate", "b", "killed")]
 
 
 async def test_a_temporary_application_that_exits_leaves_the_others_running() -> None:
