@@ -45,8 +45,9 @@ class Settings:
     # Embedded mode: grading processes started by the server, and submissions each grades at once.
     workers: int = 2
     worker_concurrency: int = 2
-    # How long a claimed submission belongs to a worker before another may take it over.
-    lease_seconds: float = 60.0
+    # How long a claimed submission belongs to a worker without news from it: the worker
+    # renews the lease every third of it, so this is how soon a dead worker's work restarts.
+    lease_seconds: float = 15.0
     max_attempts: int = 3
     # "module:attribute" of a zero-argument callable returning a ``grading.Grader``.
     grader: str = "grader.service.grading:EngineGrader"

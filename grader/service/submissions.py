@@ -296,6 +296,18 @@ def _record_progress(
     session.execute(statement)
 
 
+def renew_leases(session: Session, worker: str, lease_seconds: float) -> int:
+    """Push back the lease of every submission ``worker`` is grading; returns how many."""
+    return session.execute(
+        update(Submission)
+        .where(
+            col(Submission.worker) == worker,
+            col(Submission.status) == SubmissionStatus.RUNNING.value,
+        )
+        .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds))
+    ).rowcount
+
+
 def give_up_if_exhausted(session: Session, claim: Claim, max_attempts: int) -> bool:
     """A submission whose workers died ``max_attempts`` times ends as an error, not a loop."""
     if claim.attempts <= max_attempts:
@@ -349,6 +361,7 @@ __all__ = [
     "give_up_if_exhausted",
     "phase_timestamps",
     "queue_depth",
+    "renew_leases",
     "result_of",
     "store_submission",
     "validate_files",

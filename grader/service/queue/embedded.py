@@ -74,6 +74,7 @@ class EmbeddedWorker:
         grader = build_grader(self.settings.grader, self.settings.exercises_dir)
         await grader.start()
         slots = asyncio.Semaphore(max(1, self.settings.worker_concurrency))
+        heartbeat = asyncio.create_task(self._renew_leases())
         try:
             while not self._stopping.is_set():
                 await slots.acquire()
@@ -96,9 +97,23 @@ class EmbeddedWorker:
                 self._tasks.add(task)
                 task.add_done_callback(lambda t: (self._tasks.discard(t), slots.release()))
         finally:
+            heartbeat.cancel()
             await self._shutdown()
             await grader.close()
             self._engine.dispose()
+
+    async def _renew_leases(self) -> None:
+        """Extend the leases of what this worker grades, so a slow grading is not taken over;
+        only a worker that stopped renewing (dead, frozen) loses its claims."""
+        every = self.settings.lease_seconds / 3
+        while True:
+            await asyncio.sleep(every)
+            if self._tasks:
+                await asyncio.to_thread(self._extend)
+
+    def _extend(self) -> None:
+        with session_scope(self._engine) as session:
+            submissions.renew_leases(session, self.name, self.settings.lease_seconds)
 
     def _claim(self) -> submissions.Claim | None:
         return claim_and_announce(

@@ -9,7 +9,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from grader.service import submissions
-from grader.service.database import make_engine, session_scope
+from grader.service.database import as_utc, make_engine, session_scope
 from grader.service.errors import InvalidSubmission, NotFound, RateLimited, SubmissionTooLarge
 from grader.service.models import Progress, Result, Submission, User, utcnow
 from grader.service.settings import Settings
@@ -187,3 +187,21 @@ def test_the_unique_constraint_refuses_a_second_result_row(engine, settings, wor
         session.add(Result(submission_id=submission_id, status="pass"))
         session.add(Result(submission_id=submission_id, status="fail"))
         session.flush()
+
+
+def test_renewing_keeps_a_slow_grading_from_being_taken_over(engine, settings, world):
+    submission_id = _store(engine, settings, world.alice.id)
+    with session_scope(engine) as session:
+        submissions.claim_next(session, "slow-worker", 30)
+        session.execute(
+            update(Submission)
+            .where(col(Submission.id) == submission_id)
+            .values(lease_expires_at=utcnow() + timedelta(seconds=1))
+        )
+    with session_scope(engine) as session:
+        assert submissions.renew_leases(session, "slow-worker", 30) == 1
+        assert submissions.renew_leases(session, "another-worker", 30) == 0
+    with session_scope(engine) as session:
+        row = session.get(Submission, submission_id)
+        lease = as_utc(row.lease_expires_at)
+    assert lease > utcnow() + timedelta(seconds=25)
