@@ -33,7 +33,11 @@ def serve(
     from grader.service.settings import QueueMode, Settings
     from grader.web.app import create_app
 
-    settings = Settings.from_env(host=host, port=port, workers=workers, data_dir=data_dir)
+    try:
+        settings = Settings.from_env(host=host, port=port, workers=workers, data_dir=data_dir)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     embedded = settings.queue is QueueMode.EMBEDDED
     if setup:
         try:

@@ -25,7 +25,11 @@ def worker(
     from grader.service.queue.embedded import EmbeddedWorker, worker_name
     from grader.service.settings import QueueMode, Settings
 
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     _wait_for_schema(settings.resolved_database_url)
     if concurrency:
         settings = settings.with_changes(worker_concurrency=concurrency)

@@ -73,6 +73,13 @@ class Settings:
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
 
+    def __post_init__(self) -> None:
+        if self.queue is QueueMode.PROCRASTINATE and self.is_sqlite:
+            raise ValueError(
+                "ACADEMY_QUEUE=procrastinate needs PostgreSQL: set DATABASE_URL to a "
+                "postgresql:// URL, or use the embedded queue with SQLite"
+            )
+
     def with_changes(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 

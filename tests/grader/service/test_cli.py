@@ -196,3 +196,8 @@ def test_a_standalone_embedded_worker_grades_and_stops_cleanly_on_sigterm(
         engine.dispose()
     with session_scope(make_engine(url), write=False) as session:
         assert session.get(Submission, 1).status == "graded"
+
+
+def test_the_procrastinate_queue_on_sqlite_is_refused_with_the_fix() -> None:
+    with pytest.raises(ValueError, match="needs PostgreSQL"):
+        Settings.from_env({"ACADEMY_QUEUE": "procrastinate"})
