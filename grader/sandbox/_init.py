@@ -204,7 +204,8 @@ def run_init(*, isolation: Isolation, expose: tuple[str, ...], obtain: SpecSourc
         if early_failure is not None:
             raise early_failure
         if isolation is Isolation.NAMESPACES:
-            mount_private_dirs(spec.limits.scratch_bytes, uid=LEARNER_UID, gid=LEARNER_GID)
+            mount_private_dirs(spec.limits.scratch_bytes, uid=LEARNER_UID, gid=LEARNER_GID,
+                               expose=expose)
             _take_learner_identity(LEARNER_UID, LEARNER_GID, may_set_groups=privileged)
             home = SCRATCH
         else:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
+from grader.sandbox._errors import SandboxSetupError
 from grader.sandbox._linux import (
     MNT_DETACH,
     MS_BIND,
@@ -31,12 +32,40 @@ from grader.sandbox._linux import (
 )
 
 SCRATCH = "/scratch"
-# A host directory used only as the mount point of the new root, inside the private mount
-# namespace; the host's own /tmp is untouched.
+# Host directories that may serve as the mount point of the new root, inside the private
+# mount namespace (the host's own directory is untouched). The tmpfs mounted there hides
+# whatever is below it, so the one chosen must not hold any exposed path: a checkout or a
+# virtual environment under /tmp is common (CI clones land there).
+_BUILD_CANDIDATES = ("/mnt", "/srv", "/media", "/opt", "/tmp", "/run")
 _BUILD_AT = "/tmp"
+# Where exposed paths below /tmp wait while the private /tmp is mounted (see mount_private_dirs).
+_HELD = "/.held"
 _TOP_LEVEL_LINKS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 _DEVICES = ("null", "zero", "full", "random", "urandom")
 _ETC_FILES = ("ld.so.cache", "ld.so.conf")
+
+
+def _choose_build_dir(expose: Iterable[str]) -> str:
+    """The first candidate that exists and is neither an exposed path nor above one.
+
+    Deterministic for a given `expose`, so the zygote (which builds the template) and a cold
+    sandbox (which builds its own) agree without passing the choice along.
+    """
+    exposed = [os.path.realpath(path) for path in expose]
+    for candidate in _BUILD_CANDIDATES:
+        if not os.path.isdir(candidate) or os.path.islink(candidate):
+            continue
+        if all(path != candidate and not path.startswith(candidate + "/") for path in exposed):
+            return candidate
+    raise SandboxSetupError(
+        f"no directory to build the sandbox root in: each of {', '.join(_BUILD_CANDIDATES)} "
+        "is missing or holds a path the sandbox must see"
+    )
+
+
+def _use_build_dir(expose: Iterable[str]) -> None:
+    global _BUILD_AT
+    _BUILD_AT = _choose_build_dir(expose)
 
 
 def _target(path: str) -> str:
@@ -101,6 +130,7 @@ def build_template(expose: Iterable[str], *, uid: int, gid: int) -> None:
     mount namespace is then a copy that already holds it, and only the per-sandbox mounts
     are left to do (`enter_minimal_root(template_ready=True)`).
     """
+    _use_build_dir(expose)
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     mount("tmpfs", _BUILD_AT, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
     for name in _TOP_LEVEL_LINKS:
@@ -114,7 +144,9 @@ def build_template(expose: Iterable[str], *, uid: int, gid: int) -> None:
     _make_etc(uid, gid)
     _make_dev()
     for mount_point in ("/proc", "/tmp", SCRATCH):
-        os.mkdir(_target(mount_point))
+        os.makedirs(_target(mount_point), exist_ok=True)
+    for index, _ in enumerate(_under_private_tmp(expose)):
+        os.makedirs(_target(f"{_HELD}/{index}"))
     mount(None, _BUILD_AT, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
@@ -125,6 +157,7 @@ def enter_minimal_root(expose: Iterable[str], *, uid: int, gid: int,
     Nothing here depends on the submission, so a spare sandbox can do it ahead of time.
     """
     if template_ready:
+        _use_build_dir(expose)
         # pivot_root refuses a mount inherited (locked) from a more privileged namespace;
         # a recursive bind of it is this namespace's own.
         mount(_BUILD_AT, _BUILD_AT, None, MS_BIND | MS_REC)
@@ -137,9 +170,27 @@ def enter_minimal_root(expose: Iterable[str], *, uid: int, gid: int,
     os.chdir("/")
 
 
-def mount_private_dirs(scratch_bytes: int, *, uid: int, gid: int) -> None:
-    """The only writable places, sized for this submission: scratch (cwd), /tmp, /dev/shm."""
+def _under_private_tmp(expose: Iterable[str]) -> list[str]:
+    return [path for path in expose if path.startswith("/tmp/")]
+
+
+def mount_private_dirs(scratch_bytes: int, *, uid: int, gid: int,
+                       expose: Iterable[str] = ()) -> None:
+    """The only writable places, sized for this submission: scratch (cwd), /tmp, /dev/shm.
+
+    The private /tmp would hide exposed paths that live below /tmp (a checkout or virtual
+    environment there), so those are parked aside first and bound back, read-only, on top.
+    """
+    held = _under_private_tmp(expose)
+    for index, path in enumerate(held):
+        mount(path, f"{_HELD}/{index}", None, MS_BIND | MS_REC)
     mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={scratch_bytes},mode=1777")
+    for index, path in enumerate(held):
+        os.makedirs(path, exist_ok=True)
+        mount(f"{_HELD}/{index}", path, None, MS_BIND | MS_REC)
+        flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV
+        mount(None, path, None, flags | locked_mount_flags(path))
+        umount2(f"{_HELD}/{index}", MNT_DETACH)
     mount("tmpfs", SCRATCH, "tmpfs", MS_NOSUID | MS_NODEV,
           f"size={scratch_bytes},mode=0700,uid={uid},gid={gid}")
     mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
