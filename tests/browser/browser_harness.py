@@ -120,8 +120,10 @@ def academy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Academy]:
             process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Module-scoped on purpose: Playwright's sync API keeps its own event loop marked as
+    running in this thread until it stops, which would break every asyncio test after it."""
     assert shutil.which(CHROMIUM) or Path(CHROMIUM).exists(), (
         f"{CHROMIUM} is missing: install Debian's chromium package (./dev test does)"
     )
