@@ -187,7 +187,7 @@ def _run(label: str, seconds: float, samples: list[dict[str, Any]]) -> Run:
         end_to_end=Latency.of([s["end_to_end"] for s in samples]),
         overhead=Latency.of([s["end_to_end"] - s["grading_ms"] for s in samples]),
         phases={
-            "overhead in the worker (claim, record)": Latency.of(
+            "overhead in queue + worker (wait, claim, record)": Latency.of(
                 [_ms(s["submitted"], s["finished"]) - s["grading_ms"] for s in samples]
             ),
             "overhead in HTTP + SSE": Latency.of(

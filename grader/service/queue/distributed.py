@@ -58,7 +58,14 @@ def build_app(settings: Settings) -> procrastinate.App:
         connector=procrastinate.PsycopgConnector(conninfo=_conninfo(settings.resolved_database_url))
     )
 
-    @app.task(name=TASK_NAME, queue=QUEUE_NAME, pass_context=False)
+    # A failure around the grading (the database went away mid-job) is retried: completion
+    # is idempotent, so a retry can only finish what the failed run did not.
+    @app.task(
+        name=TASK_NAME,
+        queue=QUEUE_NAME,
+        pass_context=False,
+        retry=procrastinate.RetryStrategy(max_attempts=5, wait=1, linear_wait=2),
+    )
     async def grade_submission(submission_id: int) -> None:
         await _grade(submission_id)
 
