@@ -21,7 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPBearer
 from sqlmodel import Session
 
 from grader.service import accounts
@@ -83,6 +84,11 @@ def current_user(request: Request, session: SessionDep) -> User:
             return user
     raise AuthenticationFailed("sign in first")
 
+
+# Declares the bearer scheme in the OpenAPI schema (the "Authorize" button of /docs); the
+# checking itself is ``token_user``. HTTPBearer is async: no threadpool hop.
+bearer_scheme = HTTPBearer(auto_error=False, description="An API token from POST /api/auth/token")
+BEARER = [Security(bearer_scheme)]
 
 TokenUser = Annotated[User, Depends(token_user)]
 CurrentUser = Annotated[User, Depends(current_user)]

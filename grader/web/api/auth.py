@@ -10,7 +10,7 @@ from grader.service.database import begin_write
 from grader.service.models import Role, User
 from grader.web.api.errors import ERRORS
 from grader.web.api.schemas import IdPath, LoginIn, TokenInfo, TokenOut, UserCreateIn, UserOut
-from grader.web.deps import SessionDep, TokenUser, require_role
+from grader.web.deps import BEARER, SessionDep, TokenUser, require_role
 
 router = APIRouter(tags=["auth"], responses=ERRORS)
 
@@ -24,7 +24,7 @@ def login(body: LoginIn, session: SessionDep) -> TokenOut:
     return TokenOut(token=issued.secret, token_id=issued.id, user=UserOut.of(user))
 
 
-@router.get("/auth/tokens", response_model=list[TokenInfo])
+@router.get("/auth/tokens", response_model=list[TokenInfo], dependencies=BEARER)
 def my_tokens(user: TokenUser, session: SessionDep) -> list[TokenInfo]:
     return [
         TokenInfo(id=t.id, name=t.name, created_at=t.created_at, revoked_at=t.revoked_at)  # type: ignore[arg-type]
@@ -32,19 +32,23 @@ def my_tokens(user: TokenUser, session: SessionDep) -> list[TokenInfo]:
     ]
 
 
-@router.delete("/auth/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/auth/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=BEARER
+)
 def revoke(token_id: IdPath, user: TokenUser, session: SessionDep) -> None:
     """Revoke one of your tokens (admins: any token); it stops working at once."""
     begin_write(session)
     accounts.revoke_token(session, user, token_id)
 
 
-@router.get("/me", response_model=UserOut)
+@router.get("/me", response_model=UserOut, dependencies=BEARER)
 def me(user: TokenUser) -> UserOut:
     return UserOut.of(user)
 
 
-@router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/users", response_model=UserOut, status_code=status.HTTP_201_CREATED, dependencies=BEARER
+)
 def create_user(
     body: UserCreateIn,
     session: SessionDep,

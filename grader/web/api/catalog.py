@@ -9,9 +9,9 @@ from grader.service.errors import NotFound
 from grader.service.models import Exercise, Section
 from grader.web.api.errors import ERRORS
 from grader.web.api.schemas import ExerciseId, ExerciseOut, ExerciseSummary, SectionOut
-from grader.web.deps import SessionDep, TokenUser
+from grader.web.deps import BEARER, SessionDep, TokenUser
 
-router = APIRouter(tags=["catalog"], responses=ERRORS)
+router = APIRouter(tags=["catalog"], responses=ERRORS, dependencies=BEARER)
 
 
 @router.get("/sections", response_model=list[SectionOut])

@@ -15,9 +15,11 @@ from grader.web.api.schemas import (
     MatrixRow,
     UserOut,
 )
-from grader.web.deps import SessionDep, TokenUser
+from grader.web.deps import BEARER, SessionDep, TokenUser
 
-router = APIRouter(prefix="/courses/{course_id}", tags=["instructor"], responses=ERRORS)
+router = APIRouter(
+    prefix="/courses/{course_id}", tags=["instructor"], responses=ERRORS, dependencies=BEARER
+)
 
 
 @router.get("/progress", response_model=ClassMatrixOut)

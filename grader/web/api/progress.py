@@ -11,9 +11,9 @@ from grader.service.errors import NotFound
 from grader.service.models import User
 from grader.web.api.errors import ERRORS
 from grader.web.api.schemas import IdPath, ProgressItem, ProgressOut, UserOut
-from grader.web.deps import SessionDep, TokenUser
+from grader.web.deps import BEARER, SessionDep, TokenUser
 
-router = APIRouter(tags=["progress"], responses=ERRORS)
+router = APIRouter(tags=["progress"], responses=ERRORS, dependencies=BEARER)
 
 
 def _progress(session: Session, user: User) -> ProgressOut:

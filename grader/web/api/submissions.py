@@ -31,6 +31,7 @@ from grader.web.api.schemas import (
     SubmissionOut,
 )
 from grader.web.deps import (
+    BEARER,
     CurrentUser,
     ServicesDep,
     SessionDep,
@@ -39,7 +40,9 @@ from grader.web.deps import (
     token_user,
 )
 
-router = APIRouter(prefix="/submissions", tags=["submissions"], responses=ERRORS)
+router = APIRouter(
+    prefix="/submissions", tags=["submissions"], responses=ERRORS, dependencies=BEARER
+)
 
 KEEPALIVE_SECONDS = 15.0
 

@@ -233,8 +233,12 @@ def test_metrics_expose_status_counts_latency_and_queue_depth(client, world, set
     assert 'academy_grading_seconds_bucket{le="+Inf"} 2.0' in text
 
 
-def test_the_openapi_schema_documents_every_endpoint(client) -> None:
-    paths = client.get("/openapi.json").json()["paths"]
+def test_the_openapi_schema_documents_every_endpoint_and_the_bearer_scheme(client) -> None:
+    schema = client.get("/openapi.json").json()
+    assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    assert schema["paths"]["/api/submissions"]["post"]["security"] == [{"HTTPBearer": []}]
+    assert "security" not in schema["paths"]["/api/auth/token"]["post"]
+    paths = schema["paths"]
     for path in (
         "/api/auth/token",
         "/api/submissions",
