@@ -14,12 +14,15 @@ For the pages (and anything else mounted here):
 - add a router: in ``grader.web.pages.mount``, ``app.include_router(router)``; static files
   with ``app.mount("/static", StaticFiles(...))``; middleware with ``app.add_middleware``.
 - the database: ``grader.web.deps.SessionDep`` (a session per request, committed after the
-  endpoint), or ``with services.session() as session:`` outside a request.
+  endpoint; it starts as a reader: call ``grader.service.database.begin_write(session)``
+  right before writing, see ``deps``), or ``with services.session() as session:`` (a
+  writer) outside a request.
 - the current user: ``grader.web.deps.CurrentUser``; register a cookie resolver with
   ``app.state.user_resolvers.append(fn)`` where ``fn(request, session) -> User | None``.
   ``Settings.secret_key`` is the stable secret for signing cookies.
 - submitting: ``grader.web.api.submissions.submit(services, session, user, exercise_id,
-  files, source="web")`` stores and enqueues in one transaction and returns the row; the
+  files, source="web")`` commits the session's pending work, then stores and enqueues in one
+  write transaction and returns the row; the
   worker grades it; ``GET /api/submissions/{id}`` shape comes from
   ``grader.web.api.schemas.SubmissionOut.of(...)``.
 - live events: ``async with services.events.subscribe() as inbox: event = await inbox.get()``
