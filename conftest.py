@@ -1,4 +1,8 @@
-"""Checks that hold for every test module of the suite."""
+"""Checks that hold for every test module of the suite.
+
+At the repository root, not in tests/: a conftest's folder goes on sys.path, and tests/ holds
+folders named like the packages (tests/grader, tests/otp) that would shadow them there.
+"""
 
 from __future__ import annotations
 
