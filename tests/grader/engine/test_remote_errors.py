@@ -70,3 +70,17 @@ def test_system_exit_and_friends_are_not_catchable_as_exception():
 def test_a_malformed_report_means_the_sandbox_is_unavailable():
     assert isinstance(to_trusted_exception({"type": 3}, lambda d: d), SandboxUnavailable)
     assert isinstance(to_trusted_exception("boom", lambda d: d), SandboxUnavailable)
+
+
+@pytest.mark.parametrize(
+    "name", sorted(name for name in otp.__all__
+                   if isinstance(getattr(otp, name), type)
+                   and issubclass(getattr(otp, name), otp.OTPError))
+)
+def test_every_exported_otp_error_crosses_as_the_graders_own_class(name):
+    error = to_trusted_exception(
+        report(name, "otp._exceptions", [("OTPError", "otp._exceptions"),
+                                         ("Exception", "builtins")]),
+        lambda data: data,
+    )
+    assert type(error) is getattr(otp, name)
