@@ -1,4 +1,5 @@
-"""What every supervisor does to one child: start it, classify its exit, stop it.
+"""What every supervisor does: obtain its spec, start a child, classify its exit, count the
+restart against the intensity, stop the child; and how callers talk to a supervisor.
 
 Shared by :mod:`otp.supervisor` and :mod:`otp.dynamic_supervisor`. Must run inside the
 supervisor's own process: starting links the child to the caller, and stopping waits for the
@@ -9,24 +10,37 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+import inspect
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from otp._exceptions import OTPError, format_reason
 from otp._process import Down, Exit, Pid, Process, receive
+from otp._restart_intensity import RestartIntensity
+from otp._returns import Ignore, Stop
 from otp.child_spec import ChildSpec
+from otp.gen_server import GenServer
 
 __all__ = [
+    "Clock",
     "StartFailed",
+    "call_supervisor",
+    "exit_calls_for_restart",
     "is_normal_exit",
     "log",
     "report_child_exit",
+    "restart_allowed",
     "shutdown_child",
     "shutdown_children_together",
+    "spec_from_init",
     "start_child",
 ]
+
+Clock = Callable[[], float]
+SpecT = TypeVar("SpecT")
 
 log = logging.getLogger("otp.supervisor")
 
@@ -43,6 +57,63 @@ def is_normal_exit(reason: Any) -> bool:
     if reason == "normal" or reason == "shutdown":
         return True
     return isinstance(reason, tuple) and len(reason) == 2 and reason[0] == "shutdown"
+
+
+async def spec_from_init(module: type, arg: Any, spec_type: type[SpecT]) -> SpecT | Ignore | Stop:
+    """Run a module-form supervisor's ``init(arg)`` (sync or async) and check what it returned.
+
+    A return that is neither a ``spec_type`` nor ``Ignore`` becomes the ``Stop`` OTP gives for
+    a bad ``init`` return, so the supervisor's start fails with a reason naming the module.
+    """
+    returned = module().init(arg)
+    if inspect.isawaitable(returned):
+        returned = await returned
+    if isinstance(returned, (Ignore, spec_type)):
+        return returned
+    return Stop(("bad_return", (module, "init", returned)))
+
+
+def exit_calls_for_restart(
+    supervisor: Any, child_id: Any, pid: Pid, restart: str, reason: Any
+) -> bool:
+    """Report a child's exit as OTP does and say whether its restart type asks for a restart.
+
+    A permanent child is reported and restarted whatever its reason; a transient one only after
+    an abnormal exit; a temporary one never restarts, but an abnormal exit is still reported.
+    """
+    restarts = restart == "permanent" or (restart == "transient" and not is_normal_exit(reason))
+    if restarts or not is_normal_exit(reason):
+        report_child_exit(supervisor, child_id, pid, reason)
+    return restarts
+
+
+def restart_allowed(kind: str, supervisor: Any, intensity: RestartIntensity, now: float) -> bool:
+    """Record one restart at ``now``; past the intensity, log why the supervisor gives up.
+
+    ``kind`` names the supervisor in the log ("supervisor", "dynamic supervisor").
+    """
+    if intensity.add_restart(now):
+        return True
+    log.error(
+        "%s %r: reached max restart intensity (%d in %s s); shutting down",
+        kind,
+        supervisor,
+        intensity.max_restarts,
+        intensity.max_seconds,
+    )
+    return False
+
+
+async def call_supervisor(sup: Any, request: tuple[Any, ...]) -> Any:
+    """Call a supervisor without a timeout and raise the error it answered with, if any.
+
+    Supervisors reply with an exception instance rather than raising it in their own process,
+    where it would crash them; the caller raises it.
+    """
+    result = await GenServer.call(sup, request, timeout=math.inf)
+    if isinstance(result, Exception):
+        raise result
+    return result
 
 
 async def start_child(spec: ChildSpec, *extra_arguments: Any) -> Pid | StartFailed | None:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import inspect
 import itertools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -22,12 +21,15 @@ from otp._process import self as self_pid
 from otp._restart_intensity import RestartIntensity
 from otp._returns import Ignore, NoReply, Ok, Reply, Stop
 from otp._supervision import (
+    Clock,
     StartFailed,
-    is_normal_exit,
+    call_supervisor,
+    exit_calls_for_restart,
     log,
-    report_child_exit,
+    restart_allowed,
     shutdown_child,
     shutdown_children_together,
+    spec_from_init,
     start_child,
 )
 from otp.child_spec import ChildSpec, child_spec
@@ -35,8 +37,6 @@ from otp.gen_server import GenServer
 from otp.supervisor import ChildCounts, ChildInfo
 
 __all__ = ["DynamicSupervisor", "DynamicSupervisorSpec"]
-
-Clock = Callable[[], float]
 
 
 @dataclass(frozen=True)
@@ -83,14 +83,9 @@ class _DynamicSupervisorServer(GenServer):
         Process.flag("trap_exit", True)
         spec = boot.spec
         if spec is None:
-            returned = boot.module().init(boot.arg)
-            if inspect.isawaitable(returned):
-                returned = await returned
-            if isinstance(returned, Ignore):
-                return returned
-            if not isinstance(returned, DynamicSupervisorSpec):
-                return Stop(("bad_return", (boot.module, "init", returned)))
-            spec = returned
+            spec = await spec_from_init(boot.module, boot.arg, DynamicSupervisorSpec)
+            if isinstance(spec, (Ignore, Stop)):
+                return spec
         return Ok(
             _State(
                 name=boot.module.__qualname__ if boot.spec is None else self_pid(),
@@ -131,14 +126,8 @@ class _DynamicSupervisorServer(GenServer):
         match message:
             case Exit(pid, reason) if pid in state.children:
                 spec = state.children.pop(pid)
-                restart = spec.restart
-                if restart == "permanent" or (
-                    restart == "transient" and not is_normal_exit(reason)
-                ):
-                    report_child_exit(state.name, None, pid, reason)
+                if exit_calls_for_restart(state.name, None, pid, spec.restart, reason):
                     return await _restart(state, spec)
-                if not is_normal_exit(reason):
-                    report_child_exit(state.name, None, pid, reason)
             case _RetryRestart(token) if token in state.restarting:
                 return await _restart(state, state.restarting.pop(token))
         return NoReply(state)
@@ -173,13 +162,7 @@ async def _terminate_child(state: _State, pid: Any) -> Any:
 
 
 async def _restart(state: _State, spec: ChildSpec) -> NoReply | Stop:
-    if not state.intensity.add_restart(state.clock()):
-        log.error(
-            "dynamic supervisor %r: reached max restart intensity (%d in %s s); shutting down",
-            state.name,
-            state.intensity.max_restarts,
-            state.intensity.max_seconds,
-        )
+    if not restart_allowed("dynamic supervisor", state.name, state.intensity, state.clock()):
         return Stop("shutdown", state)
     started = await start_child(spec, *state.spec.extra_arguments)
     if isinstance(started, StartFailed):
@@ -194,13 +177,6 @@ async def _restart(state: _State, spec: ChildSpec) -> NoReply | Stop:
     elif started is not None:
         state.children[started] = spec
     return NoReply(state)
-
-
-async def _call(sup: Any, request: tuple[Any, ...]) -> Any:
-    result = await GenServer.call(sup, request, timeout=math.inf)
-    if isinstance(result, Exception):
-        raise result
-    return result
 
 
 class DynamicSupervisor:
@@ -295,21 +271,21 @@ class DynamicSupervisor:
         Returns the pid, or None when the child's init returned Ignore; raises StartError
         when it failed and MaxChildrenError when the supervisor is full.
         """
-        return await _call(sup, ("start_child", child_spec(child)))
+        return await call_supervisor(sup, ("start_child", child_spec(child)))
 
     @staticmethod
     async def terminate_child(sup: Any, pid: Pid) -> None:
         """Stop the child ``pid`` (SupervisorError("not_found") if it is not a child)."""
-        await _call(sup, ("terminate_child", pid))
+        await call_supervisor(sup, ("terminate_child", pid))
 
     @staticmethod
     async def which_children(sup: Any) -> list[ChildInfo]:
         """Every child (``id`` is always None), in start order."""
-        return await _call(sup, ("which_children",))
+        return await call_supervisor(sup, ("which_children",))
 
     @staticmethod
     async def count_children(sup: Any) -> ChildCounts:
-        return await _call(sup, ("count_children",))
+        return await call_supervisor(sup, ("count_children",))
 
     @staticmethod
     async def stop(sup: Any, reason: Any = "normal", timeout: float = math.inf) -> None:

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import inspect
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -27,19 +26,20 @@ from otp._restart_intensity import RestartIntensity
 from otp._returns import Ignore, NoReply, Ok, Reply, Stop
 from otp._strategy import Strategy, affected_by_crash, check_strategy
 from otp._supervision import (
+    Clock,
     StartFailed,
-    is_normal_exit,
+    call_supervisor,
+    exit_calls_for_restart,
     log,
-    report_child_exit,
+    restart_allowed,
     shutdown_child,
+    spec_from_init,
     start_child,
 )
 from otp.child_spec import ChildSpec, ChildType, child_spec
 from otp.gen_server import GenServer
 
 __all__ = ["ChildCounts", "ChildInfo", "Supervisor", "SupervisorSpec"]
-
-Clock = Callable[[], float]
 
 
 @dataclass(frozen=True)
@@ -139,14 +139,9 @@ class _SupervisorServer(GenServer):
         Process.flag("trap_exit", True)
         spec = boot.spec
         if spec is None:
-            returned = boot.module().init(boot.arg)
-            if inspect.isawaitable(returned):
-                returned = await returned
-            if isinstance(returned, Ignore):
-                return returned
-            if not isinstance(returned, SupervisorSpec):
-                return Stop(("bad_return", (boot.module, "init", returned)))
-            spec = returned
+            spec = await spec_from_init(boot.module, boot.arg, SupervisorSpec)
+            if isinstance(spec, (Ignore, Stop)):
+                return spec
         duplicate = _first_duplicate_id(spec.children)
         if duplicate is not None:
             return Stop(("start_spec", ("duplicate_child_name", duplicate)))
@@ -203,26 +198,16 @@ class _SupervisorServer(GenServer):
 async def _child_exited(state: _State, child: _Child, reason: Any) -> NoReply | Stop:
     pid = child.pid
     state.set_pid(child, None)
-    restart = child.spec.restart
-    if restart == "permanent" or (restart == "transient" and not is_normal_exit(reason)):
-        report_child_exit(state.name, child.id, pid, reason)
+    if exit_calls_for_restart(state.name, child.id, pid, child.spec.restart, reason):
         return await _restart(state, child)
-    if not is_normal_exit(reason):
-        report_child_exit(state.name, child.id, pid, reason)
-    if restart == "temporary":
+    if child.spec.restart == "temporary":
         state.remove(child)
     return NoReply(state)
 
 
 async def _restart(state: _State, crashed: _Child) -> NoReply | Stop:
     """Restart ``crashed`` and, by strategy, its siblings; or give up past the intensity."""
-    if not state.intensity.add_restart(state.clock()):
-        log.error(
-            "supervisor %r: reached max restart intensity (%d in %s s); shutting down",
-            state.name,
-            state.intensity.max_restarts,
-            state.intensity.max_seconds,
-        )
+    if not restart_allowed("supervisor", state.name, state.intensity, state.clock()):
         return Stop("shutdown", state)
     affected = affected_by_crash(state.strategy, state.order, crashed)
     for sibling in reversed(affected):
@@ -358,13 +343,6 @@ def _first_duplicate_id(children: Iterable[ChildSpec]) -> Any:
     return None
 
 
-async def _call(sup: Any, request: tuple[Any, ...]) -> Any:
-    result = await GenServer.call(sup, request, timeout=math.inf)
-    if isinstance(result, Exception):
-        raise result
-    return result
-
-
 class Supervisor:
     """OTP's Supervisor behaviour.
 
@@ -467,31 +445,31 @@ class Supervisor:
     @staticmethod
     async def which_children(sup: Any) -> list[ChildInfo]:
         """Every child, newest first; a child that is not running has ``pid=None``."""
-        return await _call(sup, ("which_children",))
+        return await call_supervisor(sup, ("which_children",))
 
     @staticmethod
     async def count_children(sup: Any) -> ChildCounts:
-        return await _call(sup, ("count_children",))
+        return await call_supervisor(sup, ("count_children",))
 
     @staticmethod
     async def start_child(sup: Any, child: Any) -> Pid | None:
         """Add and start a child; raises SupervisorError for a duplicate id."""
-        return await _call(sup, ("start_child", child_spec(child)))
+        return await call_supervisor(sup, ("start_child", child_spec(child)))
 
     @staticmethod
     async def terminate_child(sup: Any, child_id: Any) -> None:
         """Stop a child by id and keep its spec (a temporary child's spec is dropped)."""
-        await _call(sup, ("terminate_child", child_id))
+        await call_supervisor(sup, ("terminate_child", child_id))
 
     @staticmethod
     async def restart_child(sup: Any, child_id: Any) -> Pid | None:
         """Start again a child that was terminated; SupervisorError("running") if it runs."""
-        return await _call(sup, ("restart_child", child_id))
+        return await call_supervisor(sup, ("restart_child", child_id))
 
     @staticmethod
     async def delete_child(sup: Any, child_id: Any) -> None:
         """Forget a stopped child's spec; SupervisorError("running") if it runs."""
-        await _call(sup, ("delete_child", child_id))
+        await call_supervisor(sup, ("delete_child", child_id))
 
     @staticmethod
     async def stop(sup: Any, reason: Any = "normal", timeout: float = math.inf) -> None:
