@@ -304,13 +304,9 @@ async def _terminate_child(state: _State, child_id: Any) -> Any:
 
 
 async def _restart_child(state: _State, child_id: Any) -> Any:
-    child = state.find(child_id)
-    if child is None:
-        return _not_found(child_id)
-    if child.restarting:
-        return SupervisorError("restarting", f"child {child_id!r} is being restarted")
-    if child.pid is not None:
-        return SupervisorError("running", f"child {child_id!r} is running; terminate it first")
+    child = _stopped_child(state, child_id)
+    if isinstance(child, SupervisorError):
+        return child
     started = await start_child(child.spec)
     if isinstance(started, StartFailed):
         return StartError(started.reason)
@@ -319,6 +315,16 @@ async def _restart_child(state: _State, child_id: Any) -> Any:
 
 
 def _delete_child(state: _State, child_id: Any) -> Any:
+    child = _stopped_child(state, child_id)
+    if isinstance(child, SupervisorError):
+        return child
+    state.remove(child)
+    return None
+
+
+def _stopped_child(state: _State, child_id: Any) -> _Child | SupervisorError:
+    """The child ``child_id`` if it is stopped and not awaiting a retried restart: only such a
+    child may be restarted or deleted by hand."""
     child = state.find(child_id)
     if child is None:
         return _not_found(child_id)
@@ -326,8 +332,7 @@ def _delete_child(state: _State, child_id: Any) -> Any:
         return SupervisorError("restarting", f"child {child_id!r} is being restarted")
     if child.pid is not None:
         return SupervisorError("running", f"child {child_id!r} is running; terminate it first")
-    state.remove(child)
-    return None
+    return child
 
 
 def _not_found(child_id: Any) -> SupervisorError:
