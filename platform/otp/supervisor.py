@@ -17,7 +17,7 @@ import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from otp._exceptions import StartError, SupervisorError
 from otp._process import Exit, Pid, Process, send
@@ -364,12 +364,6 @@ class Supervisor:
         sup = await App.start_link(arg)
     """
 
-    _DEFAULT_OPTIONS: ClassVar[dict[str, Any]] = {
-        "strategy": "one_for_one",
-        "max_restarts": 3,
-        "max_seconds": 5.0,
-    }
-
     async def init(self, arg: Any) -> SupervisorSpec | Ignore:
         """Return ``Supervisor.init_spec(children, ...)``, or ``Ignore()`` not to start."""
         raise NotImplementedError(
@@ -417,9 +411,7 @@ class Supervisor:
         options = {"strategy": strategy, "max_restarts": max_restarts, "max_seconds": max_seconds}
         given = {key: value for key, value in options.items() if value is not None}
         if cls is Supervisor:
-            spec = Supervisor.init_spec(
-                arg or (), **{**Supervisor._DEFAULT_OPTIONS, **given}, clock=clock
-            )
+            spec = Supervisor.init_spec(arg or (), **given, clock=clock)
             boot = _Boot(cls, None, spec)
         else:
             if given or clock is not None:
