@@ -99,26 +99,20 @@ class Task:
     @staticmethod
     async def await_many(tasks: Sequence[Task], timeout: float | None = 5.0) -> list[Any]:
         """The results of all ``tasks``, in the order given (not the order they finished)."""
-        for task in tasks:
-            _check_owner(task)
-        by_ref = {task.ref: index for index, task in enumerate(tasks)}
+        pending = _owned_refs(tasks)
         results: list[Any] = [None] * len(tasks)
-        loop = asyncio.get_running_loop()
-        seconds = _seconds(timeout)
-        deadline = None if seconds is None else loop.time() + seconds
-        while by_ref:
-            left = None if deadline is None else max(0.0, deadline - loop.time())
+        deadline = _deadline(timeout)
+        while pending:
             try:
-                message = await receive(_reply_or_down_of_any(by_ref), timeout=left)
+                index, message = await _next_answer(pending, deadline)
             except TimeoutError:
-                _forget(by_ref)
+                _forget(pending)
                 raise _timeout_error("await_many", tasks, timeout) from None
             if type(message) is Down:
-                index = by_ref.pop(message.ref)
-                _forget(by_ref)
+                _forget(pending)
                 raise _task_exit_error(tasks[index], message.reason)
             ref, value = message
-            results[by_ref.pop(ref)] = value
+            results[index] = value
             Process.demonitor(ref, flush=True)
         return results
 
@@ -138,21 +132,15 @@ class Task:
         tasks: Sequence[Task], timeout: float | None = 5.0
     ) -> list[tuple[Task, TaskResult | None]]:
         """Wait up to ``timeout`` for all ``tasks``; pairs ``(task, result or None)`` in order."""
-        for task in tasks:
-            _check_owner(task)
-        by_ref = {task.ref: index for index, task in enumerate(tasks)}
+        pending = _owned_refs(tasks)
         results: list[TaskResult | None] = [None] * len(tasks)
-        loop = asyncio.get_running_loop()
-        seconds = _seconds(timeout)
-        deadline = None if seconds is None else loop.time() + seconds
-        while by_ref:
-            left = None if deadline is None else max(0.0, deadline - loop.time())
+        deadline = _deadline(timeout)
+        while pending:
             try:
-                message = await receive(_reply_or_down_of_any(by_ref), timeout=left)
+                index, message = await _next_answer(pending, deadline)
             except TimeoutError:
                 break
-            ref = message.ref if type(message) is Down else message[0]
-            results[by_ref.pop(ref)] = _as_result(message)
+            results[index] = _as_result(message)
         return list(zip(tasks, results, strict=True))
 
     @staticmethod
@@ -271,6 +259,28 @@ def _reply_or_down_of_any(refs: dict[Ref, Any]) -> Callable[[Any], bool]:
         return kind is Down and message.ref in refs
 
     return match
+
+
+def _owned_refs(tasks: Sequence[Task]) -> dict[Ref, int]:
+    """Each task's ref mapped to its position, once every task is checked to be the caller's."""
+    for task in tasks:
+        _check_owner(task)
+    return {task.ref: index for index, task in enumerate(tasks)}
+
+
+def _deadline(timeout: float | None) -> float | None:
+    """The loop time by which tasks awaited together must have answered; ``None``: never."""
+    seconds = _seconds(timeout)
+    return None if seconds is None else asyncio.get_running_loop().time() + seconds
+
+
+async def _next_answer(pending: dict[Ref, int], deadline: float | None) -> tuple[int, Any]:
+    """The next reply or ``Down`` among the ``pending`` tasks, with that task's position, which
+    leaves ``pending``; ``TimeoutError`` once ``deadline`` has passed with none arrived."""
+    left = None if deadline is None else max(0.0, deadline - asyncio.get_running_loop().time())
+    message = await receive(_reply_or_down_of_any(pending), timeout=left)
+    ref = message.ref if type(message) is Down else message[0]
+    return pending.pop(ref), message
 
 
 def _as_result(message: Any) -> TaskResult:
