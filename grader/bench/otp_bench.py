@@ -18,7 +18,7 @@ import gc
 import threading
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -294,9 +294,12 @@ def _cast_figure(sizes: Sizes) -> Figure:
 # Spawn and exit
 
 
-async def _otp_spawns(count: int) -> float:
-    loop = asyncio.get_running_loop()
-    finished = loop.create_future()
+def _countdown(count: int) -> tuple[asyncio.Future[None], Callable[[], Awaitable[None]]]:
+    """A body to run ``count`` times and the future its last run resolves.
+
+    Both spawn figures run this same body, so they differ only in how they start it.
+    """
+    finished: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     left = [count]
 
     async def body() -> None:
@@ -304,6 +307,11 @@ async def _otp_spawns(count: int) -> float:
         if left[0] == 0:
             finished.set_result(None)
 
+    return finished, body
+
+
+async def _otp_spawns(count: int) -> float:
+    finished, body = _countdown(count)
     started = time.perf_counter()
     for _ in range(count):
         spawn(body)
@@ -316,14 +324,7 @@ async def _otp_spawns(count: int) -> float:
 
 async def _floor_spawns(count: int) -> float:
     loop = asyncio.get_running_loop()
-    finished = loop.create_future()
-    left = [count]
-
-    async def body() -> None:
-        left[0] -= 1
-        if left[0] == 0:
-            finished.set_result(None)
-
+    finished, body = _countdown(count)
     started = time.perf_counter()
     tasks = [loop.create_task(body()) for _ in range(count)]  # otp keeps a table too
     await finished
