@@ -97,13 +97,20 @@ async def test_a_named_supervisor_is_reachable_by_its_name():
 # -- strategies --------------------------------------------------------------------------------
 
 
-async def test_one_for_one_restarts_only_the_crashed_child():
+async def crash_b_under(strategy, ids):
+    """Start workers ``ids`` under ``strategy`` and crash ``b``; the journal then holds only
+    what the crash caused. Returns the journal, the supervisor and the pids before the crash."""
     journal = Journal()
-    sup = await start(journal, [worker(journal, "a"), worker(journal, "b"), worker(journal, "c")])
+    sup = await start(journal, [worker(journal, k) for k in ids], strategy=strategy)
     before = await pids(sup)
     journal.clear()
     await crash(before["b"])
     await settle(sup)
+    return journal, sup, before
+
+
+async def test_one_for_one_restarts_only_the_crashed_child():
+    journal, sup, before = await crash_b_under("one_for_one", "abc")
     after = await pids(sup)
     assert journal.events == [("stop", "b", "RuntimeError"), ("start", "b")]
     assert after["b"] != before["b"] and Process.alive(after["b"])
@@ -112,13 +119,7 @@ async def test_one_for_one_restarts_only_the_crashed_child():
 
 
 async def test_one_for_all_stops_the_others_in_reverse_order_and_restarts_all_in_start_order():
-    journal = Journal()
-    children = [worker(journal, "a"), worker(journal, "b"), worker(journal, "c")]
-    sup = await start(journal, children, strategy="one_for_all")
-    before = await pids(sup)
-    journal.clear()
-    await crash(before["b"])
-    await settle(sup)
+    journal, sup, before = await crash_b_under("one_for_all", "abc")
     assert journal.events == [
         ("stop", "b", "RuntimeError"),
         ("stop", "c", "shutdown"),
@@ -133,13 +134,7 @@ async def test_one_for_all_stops_the_others_in_reverse_order_and_restarts_all_in
 
 
 async def test_rest_for_one_restarts_the_crashed_child_and_those_started_after_it():
-    journal = Journal()
-    children = [worker(journal, k) for k in "abcd"]
-    sup = await start(journal, children, strategy="rest_for_one")
-    before = await pids(sup)
-    journal.clear()
-    await crash(before["b"])
-    await settle(sup)
+    journal, sup, before = await crash_b_under("rest_for_one", "abcd")
     assert journal.events == [
         ("stop", "b", "RuntimeError"),
         ("stop", "d", "shutdown"),
