@@ -7,6 +7,8 @@ Imported by :mod:`grader.cli.course`, whose ``validate`` runs every entry of
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +26,17 @@ def _repo_root() -> Path:
     if exercises is None:
         raise typer.BadParameter("cannot find the course (no exercises/ folder); pass --root")
     return exercises.parent
+
+
+@contextmanager
+def _exit_2_on(console: Console, *errors: type[Exception]) -> Iterator[None]:
+    """Turn ``errors`` (a course or exercise the author must fix) into a printed message and
+    exit code 2: the command could not run at all."""
+    try:
+        yield
+    except errors as error:
+        console.print(f"[red]error:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from None
 
 
 async def check_notebooks(context: CourseContext) -> list[str]:
@@ -67,12 +80,9 @@ def render(
 
     console = Console()
     course_root = root or _repo_root()
-    try:
+    with _exit_2_on(console, CourseError, ExerciseError):
         course = Course.load(course_root)
         rendered = render_course(course, load_exercises(course_root).material)
-    except (CourseError, ExerciseError) as error:
-        console.print(f"[red]error:[/red] {escape(str(error))}")
-        raise typer.Exit(2) from None
     stale = [
         path
         for path, text in rendered.items()
@@ -102,12 +112,9 @@ def build(
 
     console = Console()
     course_root = root or _repo_root()
-    try:
+    with _exit_2_on(console, CourseError, ExerciseError):
         course = Course.load(course_root)
         report = build_course(course, load_exercises(course_root), out, force=force)
-    except (CourseError, ExerciseError) as error:
-        console.print(f"[red]error:[/red] {escape(str(error))}")
-        raise typer.Exit(2) from None
     console.print(
         f"built {out}: {len(report.notebooks)} notebook(s), {len(report.exercises)} exercise(s)"
     )
@@ -128,12 +135,9 @@ def new_exercise(
     from grader.course.scaffold import new_exercise as scaffold
 
     console = Console()
-    try:
+    with _exit_2_on(console, CourseError):
         course = Course.load(root or _repo_root())
         folder = scaffold(course, exercise_id, title=title, difficulty=difficulty, module=module)
-    except CourseError as error:
-        console.print(f"[red]error:[/red] {escape(str(error))}")
-        raise typer.Exit(2) from None
     section = exercise_id.split("/")[0]
     console.print(f"created {folder}")
     console.print(
