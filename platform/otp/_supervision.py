@@ -9,11 +9,12 @@ child's ``Down`` in the caller's mailbox.
 from __future__ import annotations
 
 import asyncio
+import functools
 import heapq
 import inspect
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
@@ -21,7 +22,7 @@ from otp._exceptions import OTPError, format_reason
 from otp._process import Down, Exit, Pid, Process, receive
 from otp._restart_intensity import RestartIntensity
 from otp._returns import Ignore, Stop
-from otp.child_spec import ChildSpec
+from otp.child_spec import ChildSpec, child_spec
 from otp.gen_server import GenServer
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "shutdown_children_together",
     "spec_from_init",
     "start_child",
+    "supervisor_child_spec",
 ]
 
 Clock = Callable[[], float]
@@ -102,6 +104,20 @@ def restart_allowed(kind: str, supervisor: Any, intensity: RestartIntensity, now
         intensity.max_seconds,
     )
     return False
+
+
+def supervisor_child_spec(
+    module: Any, arg: Any, overrides: dict[str, Any], start_options: Iterable[str]
+) -> ChildSpec:
+    """A spec that starts ``module`` (a supervisor class) as a child of another supervisor.
+
+    The keys of ``overrides`` named in ``start_options`` go to ``module.start_link``; the others
+    override the spec's fields. Type supervisor, so the shutdown waits for its whole subtree.
+    """
+    options = {key: overrides.pop(key) for key in start_options if key in overrides}
+    start = functools.partial(module.start_link, **options)
+    spec = ChildSpec(id=module, start=(start, (arg,)), type="supervisor")
+    return child_spec(spec, **overrides) if overrides else spec
 
 
 async def call_supervisor(sup: Any, request: tuple[Any, ...]) -> Any:

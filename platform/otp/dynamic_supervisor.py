@@ -8,7 +8,6 @@ gets its exit signal at once, since no child depends on another.
 from __future__ import annotations
 
 import asyncio
-import functools
 import itertools
 import math
 from collections.abc import Mapping
@@ -31,6 +30,7 @@ from otp._supervision import (
     shutdown_children_together,
     spec_from_init,
     start_child,
+    supervisor_child_spec,
 )
 from otp.child_spec import ChildSpec, child_spec
 from otp.gen_server import GenServer
@@ -257,12 +257,7 @@ class DynamicSupervisor:
         if cls is DynamicSupervisor and isinstance(arg, Mapping):
             overrides = {**arg, **overrides}
             arg = None
-        start_options = {
-            key: overrides.pop(key) for key in (*cls._OPTION_NAMES, "name") if key in overrides
-        }
-        start = functools.partial(cls.start_link, **start_options)
-        spec = ChildSpec(id=cls, start=(start, (arg,)), type="supervisor")
-        return child_spec(spec, **overrides) if overrides else spec
+        return supervisor_child_spec(cls, arg, overrides, (*cls._OPTION_NAMES, "name"))
 
     @staticmethod
     async def start_child(sup: Any, child: Any) -> Pid | None:

@@ -13,7 +13,6 @@ or a subclass whose ``init(arg)`` returns ``Supervisor.init_spec(children, strat
 from __future__ import annotations
 
 import asyncio
-import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from otp._supervision import (
     shutdown_child,
     spec_from_init,
     start_child,
+    supervisor_child_spec,
 )
 from otp.child_spec import ChildSpec, ChildType, child_spec
 from otp.gen_server import GenServer
@@ -430,14 +430,8 @@ class Supervisor:
         (``strategy``, ``max_restarts``, ``max_seconds``, ``name``) may be mixed into
         ``overrides``.
         """
-        start_options = {
-            key: overrides.pop(key)
-            for key in ("strategy", "max_restarts", "max_seconds", "name", "clock")
-            if key in overrides
-        }
-        start = functools.partial(cls.start_link, **start_options)
-        spec = ChildSpec(id=cls, start=(start, (arg,)), type="supervisor")
-        return child_spec(spec, **overrides) if overrides else spec
+        start_options = ("strategy", "max_restarts", "max_seconds", "name", "clock")
+        return supervisor_child_spec(cls, arg, overrides, start_options)
 
     @staticmethod
     async def which_children(sup: Any) -> list[ChildInfo]:
