@@ -127,9 +127,23 @@ class _State:
         if pid is not None:
             self.by_pid[pid] = child
 
+    def add(self, spec: ChildSpec, pid: Pid | None) -> None:
+        """Keep a child just started, unless it is temporary and ignored: nothing would ever
+        start it again."""
+        if pid is None and spec.restart == "temporary":
+            return
+        child = _Child(spec)
+        self.order.append(child)
+        self.set_pid(child, pid)
+
     def remove(self, child: _Child) -> None:
         self.set_pid(child, None)
         self.order.remove(child)
+
+    def drop_if_temporary(self, child: _Child) -> None:
+        """Forget a stopped child's spec if it is temporary: OTP never starts one again."""
+        if child.spec.restart == "temporary":
+            self.remove(child)
 
 
 class _SupervisorServer(GenServer):
@@ -152,16 +166,12 @@ class _SupervisorServer(GenServer):
             clock=spec.clock or asyncio.get_running_loop().time,
         )
         for child_spec_ in spec.children:
-            child = _Child(child_spec_)
             started = await start_child(child_spec_)
             if isinstance(started, StartFailed):
                 await _terminate_all(state)
-                reason = ("failed_to_start_child", child.id, started.reason)
+                reason = ("failed_to_start_child", child_spec_.id, started.reason)
                 return Stop(("shutdown", reason))
-            if started is None and child_spec_.restart == "temporary":
-                continue
-            state.order.append(child)
-            state.set_pid(child, started)
+            state.add(child_spec_, started)
         return Ok(state)
 
     async def handle_call(self, request: Any, from_: Any, state: _State) -> Reply:
@@ -200,8 +210,7 @@ async def _child_exited(state: _State, child: _Child, reason: Any) -> NoReply | 
     state.set_pid(child, None)
     if exit_calls_for_restart(state.name, child.id, pid, child.spec.restart, reason):
         return await _restart(state, child)
-    if child.spec.restart == "temporary":
-        state.remove(child)
+    state.drop_if_temporary(child)
     return NoReply(state)
 
 
@@ -213,11 +222,8 @@ async def _restart(state: _State, crashed: _Child) -> NoReply | Stop:
     for sibling in reversed(affected):
         if sibling is crashed:
             continue
-        if sibling.pid is not None:
-            await shutdown_child(sibling.pid, sibling.spec.shutdown_timeout)
-            state.set_pid(sibling, None)
-        if sibling.spec.restart == "temporary":
-            state.remove(sibling)
+        await _shutdown(state, sibling)
+        state.drop_if_temporary(sibling)
     for child in affected:
         if child not in state.order or child.pid is not None:
             continue
@@ -237,11 +243,16 @@ async def _restart(state: _State, crashed: _Child) -> NoReply | Stop:
     return NoReply(state)
 
 
+async def _shutdown(state: _State, child: _Child) -> None:
+    """Stop ``child`` if it runs, within its own shutdown, and forget its pid."""
+    if child.pid is not None:
+        await shutdown_child(child.pid, child.spec.shutdown_timeout)
+        state.set_pid(child, None)
+
+
 async def _terminate_all(state: _State) -> None:
-    for child in reversed(list(state.order)):
-        if child.pid is not None:
-            await shutdown_child(child.pid, child.spec.shutdown_timeout)
-            state.set_pid(child, None)
+    for child in reversed(state.order):
+        await _shutdown(state, child)
 
 
 def _which_children(state: _State) -> list[ChildInfo]:
@@ -282,11 +293,7 @@ async def _start_new_child(state: _State, spec: ChildSpec) -> Any:
     started = await start_child(spec)
     if isinstance(started, StartFailed):
         return StartError(started.reason)
-    if started is None and spec.restart == "temporary":
-        return None
-    child = _Child(spec)
-    state.order.append(child)
-    state.set_pid(child, started)
+    state.add(spec, started)
     return started
 
 
@@ -294,12 +301,9 @@ async def _terminate_child(state: _State, child_id: Any) -> Any:
     child = state.find(child_id)
     if child is None:
         return _not_found(child_id)
-    if child.pid is not None:
-        await shutdown_child(child.pid, child.spec.shutdown_timeout)
-        state.set_pid(child, None)
+    await _shutdown(state, child)
     child.restarting = False
-    if child.spec.restart == "temporary":
-        state.remove(child)
+    state.drop_if_temporary(child)
     return None
 
 
