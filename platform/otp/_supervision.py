@@ -1,9 +1,10 @@
 """What every supervisor does: obtain its spec, start a child, classify its exit, count the
 restart against the intensity, stop the child; and how callers talk to a supervisor.
 
-Shared by :mod:`otp.supervisor` and :mod:`otp.dynamic_supervisor`. Must run inside the
-supervisor's own process: starting links the child to the caller, and stopping waits for the
-child's ``Down`` in the caller's mailbox.
+Shared by :mod:`otp.supervisor` and :mod:`otp.dynamic_supervisor`. Starting and stopping
+children must run inside the supervisor's own process: starting links the child to the caller,
+and stopping waits for the child's ``Down`` in the caller's mailbox. ``call_supervisor`` and
+``supervisor_child_spec`` are for the supervisor's callers.
 """
 
 from __future__ import annotations
