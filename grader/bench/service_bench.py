@@ -259,7 +259,7 @@ def run(
             queue=mode,
             grader="grader.service.grading:EngineGrader",
             extra={
-                "ACADEMY_EXERCISES_DIR": str(exercises_dir),
+                "ACADEMY_EXERCISES": str(exercises_dir),
                 "ACADEMY_WORKER_CONCURRENCY": str(concurrency),
             },
         )

@@ -223,7 +223,7 @@ async def run_section(
     """Both executed passes of one lesson."""
     path = course.notebook_path(section)
     shipped = nbformat.read(path, as_version=4)
-    env = {"ACADEMY_COURSE_ROOT": str(course.root)}
+    env = {"ACADEMY_EXERCISES": str(course.root / "exercises")}
     problems: list[str] = []
     for label, notebook, solved in (
         ("as shipped", shipped, False),

@@ -5,8 +5,9 @@ a worker thread while the cell waits; the learner's code itself runs in the grad
 sandbox, exactly as it will when graded for real, so a crash or an endless loop in it cannot
 take the kernel down.
 
-Where the exercises are: ``ACADEMY_COURSE_ROOT`` if set, else the nearest folder at or above
-the notebook's working directory that holds ``exercises/``. A learner's copy (``academy course
+Where the exercises are: ``ACADEMY_EXERCISES`` (an ``exercises/`` folder, the variable every
+``academy`` command reads) if set, else the nearest ``exercises/`` at or above the notebook's
+working directory. A learner's copy (``academy course
 build``) has no reference solutions and no hidden tests; for visible tests the runner lends the
 loader what it needs (see :func:`_learner_copy`).
 """
@@ -28,7 +29,7 @@ from grader.notebook.report import RESULTS_MIME
 __all__ = [
     "RESULTS_MIME",
     "NotebookExerciseError",
-    "course_root",
+    "exercises_root",
     "load_for_notebook",
     "run_visible_tests",
     "submit",
@@ -36,7 +37,7 @@ __all__ = [
 
 T = TypeVar("T")
 
-COURSE_ROOT_VARIABLE = "ACADEMY_COURSE_ROOT"
+EXERCISES_VARIABLE = "ACADEMY_EXERCISES"
 SERVICE_URL_VARIABLE = "ACADEMY_SERVER"  # the same variables as `academy submit`
 SERVICE_TOKEN_VARIABLE = "ACADEMY_TOKEN"
 
@@ -45,28 +46,26 @@ class NotebookExerciseError(Exception):
     """The magic cannot run: unknown exercise, no course found, bad usage. Says what to do."""
 
 
-def course_root(start: Path | None = None) -> Path:
-    """The folder holding ``exercises/`` that the notebook belongs to."""
-    configured = os.environ.get(COURSE_ROOT_VARIABLE)
+def exercises_root(start: Path | None = None) -> Path:
+    """The ``exercises/`` folder of the course the notebook belongs to."""
+    configured = os.environ.get(EXERCISES_VARIABLE)
     if configured:
         root = Path(configured)
-        if not (root / "exercises").is_dir():
-            raise NotebookExerciseError(
-                f"{COURSE_ROOT_VARIABLE}={configured} has no exercises/ folder"
-            )
+        if not root.is_dir():
+            raise NotebookExerciseError(f"{EXERCISES_VARIABLE}={configured} is not a folder")
         return root
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / "exercises").is_dir():
-            return folder
+            return folder / "exercises"
     raise NotebookExerciseError(
         f"no exercises/ folder at or above {here}; open the notebook from the course folder "
-        f"or set {COURSE_ROOT_VARIABLE}"
+        f"or set {EXERCISES_VARIABLE}"
     )
 
 
 def _exercise_folder(exercise_id: str) -> Path:
-    folder = course_root() / "exercises" / exercise_id
+    folder = exercises_root() / exercise_id
     if not (folder / "exercise.toml").is_file():
         raise NotebookExerciseError(
             f"unknown exercise `{exercise_id}`: {folder}/exercise.toml does not exist"

@@ -92,7 +92,8 @@ class Settings:
         values["data_dir"] = data_dir
         if "DATABASE_URL" in env:
             values["database_url"] = env["DATABASE_URL"]
-        paths = {"ACADEMY_CONTENT_DIR": "content_dir", "ACADEMY_EXERCISES_DIR": "exercises_dir"}
+        # The same variable names as the CLI (`academy grade`, `academy course`) and the kernels.
+        paths = {"ACADEMY_CONTENT": "content_dir", "ACADEMY_EXERCISES": "exercises_dir"}
         for var, name in paths.items():
             if var in env:
                 values[name] = Path(env[var])

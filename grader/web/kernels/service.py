@@ -69,7 +69,7 @@ class KernelService:
             environment = {}
             if self.exercises_dir is not None and self.exercises_dir.is_dir():
                 course = await asyncio.to_thread(learner_course_copy, self.exercises_dir, root)
-                environment["ACADEMY_COURSE_ROOT"] = str(course)
+                environment["ACADEMY_EXERCISES"] = str(course / "exercises")
             self.server = LocalJupyterServer(
                 root,
                 cull_idle_seconds=int(self.idle_seconds * 2),

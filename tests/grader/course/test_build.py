@@ -69,7 +69,7 @@ def test_a_learners_copy_runs_visible_tests_and_says_submissions_are_graded_loca
 ):
     from grader.notebook import runner
 
-    monkeypatch.setenv("ACADEMY_COURSE_ROOT", str(built))
+    monkeypatch.setenv("ACADEMY_EXERCISES", str(built / "exercises"))
     monkeypatch.delenv("ACADEMY_SERVER", raising=False)
     starter = (built / "exercises/03-application/runtime-config/starter/settings.py").read_text()
     shown = runner.run_visible_tests("03-application/runtime-config", starter)

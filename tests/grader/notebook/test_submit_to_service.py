@@ -59,7 +59,7 @@ def test_submit_with_a_service_configured_is_graded_by_the_service_on_hidden_tes
     assert token, created.stdout + created.stderr
     monkeypatch.setenv("ACADEMY_SERVER", url)
     monkeypatch.setenv("ACADEMY_TOKEN", token.group(1))
-    monkeypatch.setenv("ACADEMY_COURSE_ROOT", str(REPO))
+    monkeypatch.setenv("ACADEMY_EXERCISES", str(REPO / "exercises"))
     solution = (REPO / "exercises" / EXERCISE / "solution" / "pipeline.py").read_text()
 
     result = runner.submit(EXERCISE, solution)
@@ -72,6 +72,6 @@ def test_submit_with_a_service_configured_is_graded_by_the_service_on_hidden_tes
 def test_submit_to_a_service_without_a_token_says_how_to_get_one(monkeypatch):
     monkeypatch.setenv("ACADEMY_SERVER", "http://127.0.0.1:9")
     monkeypatch.delenv("ACADEMY_TOKEN", raising=False)
-    monkeypatch.setenv("ACADEMY_COURSE_ROOT", str(REPO))
+    monkeypatch.setenv("ACADEMY_EXERCISES", str(REPO / "exercises"))
     with pytest.raises(runner.NotebookExerciseError, match="set ACADEMY_TOKEN"):
         runner.submit(EXERCISE, "x = 1")

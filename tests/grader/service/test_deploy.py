@@ -60,17 +60,41 @@ def test_the_compose_file_has_the_deployed_shape(compose: dict) -> None:
 def test_only_postgres_comes_from_outside_the_rest_is_built_from_the_dockerfile(
     compose: dict,
 ) -> None:
+    stages = _dockerfile_stages()
     for name, service in compose["services"].items():
         if name == "postgres":
             continue
-        assert service["image"] == "otp-academy:latest"
-        assert service.get("build", ".") == "." or name == "kernels"
-    assert (REPO / "Dockerfile").is_file()
+        build = service["build"]
+        assert build["context"] == "."
+        assert build["target"] in stages
+        expected = "otp-academy-kernels:latest" if name == "kernels" else "otp-academy:latest"
+        assert service["image"] == expected
+
+
+def test_the_kernels_image_holds_no_solutions_or_hidden_tests(compose: dict) -> None:
+    """Kernels run the learner's code unsandboxed: their image gets only the learners' copy."""
+    assert compose["services"]["kernels"]["build"]["target"] == "kernels"
+    kernels = _dockerfile_stages()["kernels"]
+    copies = [line for line in kernels if line.startswith("COPY")]
+    assert copies == ["COPY --from=course-build /app/public /app/public"]
+    assert "ENV ACADEMY_EXERCISES=/app/public/exercises" in kernels
+    assert "academy course build /app/public" in " ".join(_dockerfile_stages()["course-build"])
+
+
+def _dockerfile_stages() -> dict[str, list[str]]:
+    stages: dict[str, list[str]] = {}
+    current: list[str] = []
+    for line in (REPO / "Dockerfile").read_text().splitlines():
+        if line.startswith("FROM "):
+            current = stages.setdefault(line.split()[-1], [])
+        elif line.strip() and not line.startswith("#"):
+            current.append(line.strip())
+    return stages
 
 
 def test_every_dockerfile_copy_source_exists() -> None:
     for line in (REPO / "Dockerfile").read_text().splitlines():
-        if line.startswith("COPY "):
+        if line.startswith("COPY ") and "--from=" not in line:
             *sources, _ = line.split()[1:]
             for source in sources:
                 assert (REPO / source).exists(), f"Dockerfile copies missing {source}"
