@@ -53,10 +53,21 @@ class _WorkerState:
 _state = _WorkerState()
 
 
-def build_app(settings: Settings) -> procrastinate.App:
-    app = procrastinate.App(
-        connector=procrastinate.PsycopgConnector(conninfo=_conninfo(settings.resolved_database_url))
+# A worker's own procrastinate writes (fetching a job, finishing it, heartbeats) commit
+# without waiting for the disk: if the database crashes before the flush, a forgotten fetch
+# puts the job back to ``todo`` and a forgotten finish leaves it ``doing`` until the stalled
+# sweep retries it; either way the rerun finds the submission final (or claims it again),
+# so nothing is graded twice into results. The submission and its job are deferred by the
+# web process on its own connection, whose commit does wait.
+_WORKER_CONNECTION = {"options": "-c synchronous_commit=off"}
+
+
+def build_app(settings: Settings, *, worker: bool = False) -> procrastinate.App:
+    connector = procrastinate.PsycopgConnector(
+        conninfo=_conninfo(settings.resolved_database_url),
+        kwargs=_WORKER_CONNECTION if worker else None,
     )
+    app = procrastinate.App(connector=connector)
 
     # A failure around the grading (the database went away mid-job) is retried: completion
     # is idempotent, so a retry can only finish what the failed run did not.
@@ -133,7 +144,7 @@ async def run_worker(
     stalled_after_seconds: float = 15.0,
 ) -> None:
     """Run one procrastinate worker until SIGTERM/SIGINT (procrastinate installs handlers)."""
-    app = build_app(settings)
+    app = build_app(settings, worker=True)
     _state.settings = settings
     _state.engine = make_engine(settings.resolved_database_url, pool_size=4)
     _state.name = worker_name("pq")

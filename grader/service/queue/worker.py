@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -41,8 +42,16 @@ def claim_and_announce(
     sink: EventSink,
     take: Callable[[Session], submissions.Claim | None],
 ) -> submissions.Claim | None:
-    """Claim in one transaction that also carries the "running" news (NOTIFY on commit)."""
+    """Claim in one transaction that also carries the "running" news (NOTIFY on commit).
+
+    On PostgreSQL the claim commits without waiting for its WAL flush: a claim that a
+    database crash forgets leaves the submission ``queued`` (or its lease to expire), which
+    the next claim handles anyway, and the result transaction, which does wait, flushes it.
+    That takes a disk flush off the path between "queued" and "grading".
+    """
     with session_scope(engine) as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SET LOCAL synchronous_commit = off"))
         claim = take(session)
         if claim is not None:
             sink.emit(session, _event(claim, SubmissionStatus.RUNNING.value))

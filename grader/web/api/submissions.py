@@ -57,10 +57,13 @@ def submit(
 ) -> Submission:
     """Store the submission and its queue job in one write transaction, then commit.
 
-    The caller's session is committed first (see ``begin_write``); committing here, not after
-    the endpoint, wakes the workers only once the row is visible. The session stays usable.
+    On SQLite the caller's session is committed first and a write transaction begun (see
+    ``begin_write``); PostgreSQL needs no write lock up front, so the reads that signed the
+    learner in share the transaction and its commit. Committing here, not after the
+    endpoint, wakes the workers only once the row is visible. The session stays usable.
     """
-    begin_write(session)
+    if session.get_bind().dialect.name == "sqlite":
+        begin_write(session)
     submission = domain.store_submission(
         session, user, exercise_id, files, services.settings, source=source
     )
@@ -170,9 +173,16 @@ def _read(session: Session, viewer: User, submission_id: int) -> SubmissionOut:
     return SubmissionOut.of(submission, domain.result_of(session, submission_id))
 
 
-def _load(services: Services, viewer: User, submission_id: int) -> SubmissionOut:
+def _reload(services: Services, submission_id: int) -> SubmissionOut:
+    """The stream's re-read after an event: the viewer was checked on the first read, and
+    a submission never changes owner, so only the row (and, once final, its result) is read."""
     with session_scope(services.engine, write=False) as session:
-        return _read(session, viewer, submission_id)
+        submission = session.get(Submission, submission_id)
+        if submission is None:
+            raise NotFound(f"no submission with id {submission_id}")
+        final = SubmissionStatus(submission.status).is_final
+        result = domain.result_of(session, submission_id) if final else None
+        return SubmissionOut.of(submission, result)
 
 
 @router.get("", response_model=list[SubmissionOut])
@@ -217,20 +227,19 @@ async def submission_events(
 ) -> StreamingResponse:
     """Server-sent events: the submission (as ``GET`` returns it) each time its status changes."""
 
-    def sign_in_and_load() -> tuple[User, SubmissionOut]:
+    def sign_in_and_load() -> SubmissionOut:
         with session_scope(services.engine, write=False) as session:
-            viewer = current_user(request, session)
-            return viewer, _read(session, viewer, submission_id)
+            return _read(session, current_user(request, session), submission_id)
 
     # Subscribe before reading: whatever happens after the read arrives as an event.
     inbox = services.events.open_inbox()
     try:
-        viewer, first = await asyncio.to_thread(sign_in_and_load)
+        first = await asyncio.to_thread(sign_in_and_load)
     except BaseException:
         services.events.close_inbox(inbox)
         raise
     return StreamingResponse(
-        _stream(services, viewer, submission_id, first, inbox),
+        _stream(services, submission_id, first, inbox),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -242,7 +251,6 @@ def _frame(event: str, data: str) -> bytes:
 
 async def _stream(
     services: Services,
-    viewer: User,
     submission_id: int,
     current: SubmissionOut,
     inbox: asyncio.Queue[SubmissionEvent],
@@ -260,7 +268,7 @@ async def _stream(
             else:
                 if event.submission_id != submission_id:
                     continue
-            latest = await asyncio.to_thread(_load, services, viewer, submission_id)
+            latest = await asyncio.to_thread(_reload, services, submission_id)
             if latest.status != current.status:
                 yield _frame("status", latest.model_dump_json())
             current = latest
