@@ -61,10 +61,16 @@ class KernelConnection:
         await self.wait_ready(ready_timeout)
 
     async def wait_ready(self, within: float = 60.0) -> None:
-        """Ask for kernel_info until one is answered; a kernel answers once it has booted."""
+        """Ask for kernel_info until one is answered on both channels.
+
+        The shell reply says the kernel has booted; the iopub status that goes with it says
+        the server's iopub subscription is live too. Right after a (re)start the shell can
+        answer while iopub messages are still dropped, and an execution's output and final
+        ``idle`` would then never arrive: this is Jupyter's own "nudge".
+        """
         deadline = time.monotonic() + within
         while True:
-            reply = await self._request("kernel_info_request", {}, wait=2.0)
+            reply = await self._request("kernel_info_request", {}, wait=2.0, with_iopub=True)
             if reply is not None:
                 self._set_state("idle")
                 return
@@ -72,22 +78,27 @@ class KernelConnection:
                 raise KernelUnavailable(f"the kernel did not become ready within {within:.0f} s")
 
     async def _request(
-        self, msg_type: str, content: dict[str, Any], wait: float
+        self, msg_type: str, content: dict[str, Any], wait: float, *, with_iopub: bool = False
     ) -> dict[str, Any] | None:
         message = messages.request(msg_type, content, self.session)
         msg_id = message["header"]["msg_id"]
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._waiters[msg_id] = queue
         reply_type = msg_type.replace("_request", "_reply")
+        reply: dict[str, Any] | None = None
+        iopub_seen = not with_iopub
         try:
             await self._send(message)
             async with asyncio.timeout(wait):
-                while True:
+                while reply is None or not iopub_seen:
                     answer = await queue.get()
                     if answer is _GONE:
                         raise KernelUnavailable("the kernel connection closed")
                     if answer.get("msg_type") == reply_type:
-                        return answer
+                        reply = answer
+                    elif answer.get("msg_type") == "status":
+                        iopub_seen = True
+                return reply
         except TimeoutError:
             return None
         finally:
@@ -121,7 +132,15 @@ class KernelConnection:
         try:
             await self._send(message)
             while reply is None or not idle:
-                answer = await queue.get()
+                if reply is None:
+                    answer = await queue.get()
+                else:
+                    # The reply is in; the closing `idle` (iopub) normally follows at once, but a
+                    # message lost between channels must not leave the cell running forever.
+                    try:
+                        answer = await asyncio.wait_for(queue.get(), _IDLE_AFTER_REPLY_SECONDS)
+                    except TimeoutError:
+                        break
                 if answer is _GONE:
                     yield {"type": "done", "status": "aborted", "count": None, "ms": _ms(started)}
                     return
@@ -205,6 +224,9 @@ class KernelConnection:
         finally:
             self._set_state("dead")
             self.abandon_pending()
+
+
+_IDLE_AFTER_REPLY_SECONDS = 5.0
 
 
 def _ms(started: float) -> float:
