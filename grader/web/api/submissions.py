@@ -266,7 +266,9 @@ async def _stream(
             except TimeoutError:
                 yield b": keepalive\n\n"
             else:
-                if event.submission_id != submission_id:
+                # News of the status already sent (the "running" event often arrives while
+                # the first read is under way) would re-read only to send nothing.
+                if event.submission_id != submission_id or event.status == current.status:
                     continue
             latest = await asyncio.to_thread(_reload, services, submission_id)
             if latest.status != current.status:

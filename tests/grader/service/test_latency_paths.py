@@ -1,0 +1,136 @@
+"""The short paths between "accepted" and "result on screen" keep every guarantee.
+
+Which commits may skip the wait for the disk (a claim, procrastinate's own bookkeeping in a
+worker) and which must not (the stored submission, the result), and the event stream reading
+the database only when an event can change what the learner sees.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from grader.service import submissions
+from grader.service.database import make_engine, session_scope
+from grader.service.events import NullSink, SubmissionEvent
+from grader.service.models import User
+from grader.service.queue.distributed import build_app
+from grader.service.queue.worker import claim_and_announce
+from grader.service.runtime import Services
+from grader.service.settings import Settings
+from grader.service.testing import EXERCISE_ID, World
+from grader.web.api import submissions as api
+from grader.web.api.schemas import SubmissionOut
+
+PASSING = {"status": "pass", "score": 1.0, "max_score": 1.0, "tests": []}
+
+
+def _synchronous_commit(session) -> str:
+    return session.execute(text("SHOW synchronous_commit")).scalar_one()
+
+
+@pytest.mark.postgres
+def test_a_claim_commits_without_waiting_for_the_disk_while_other_transactions_wait(
+    postgres_url: str,
+) -> None:
+    engine = make_engine(postgres_url)
+    seen: list[str] = []
+    try:
+        claim_and_announce(
+            engine, NullSink(), lambda session: seen.append(_synchronous_commit(session))
+        )
+        with session_scope(engine) as session:  # storing a submission, recording a result
+            seen.append(_synchronous_commit(session))
+    finally:
+        engine.dispose()
+    assert seen == ["off", "on"]
+
+
+@pytest.mark.postgres
+def test_only_a_workers_procrastinate_connections_skip_the_wait_for_the_disk(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    settings = Settings(data_dir=tmp_path, database_url=postgres_url, secret_key="test")
+
+    async def setting_of(worker: bool) -> str:
+        app = build_app(settings, worker=worker)
+        async with app.open_async():
+            row = await app.connector.execute_query_one_async(
+                "SELECT current_setting('synchronous_commit') AS value"
+            )
+        return row["value"]
+
+    assert asyncio.run(setting_of(worker=True)) == "off"
+    assert asyncio.run(setting_of(worker=False)) == "on"
+
+
+def test_the_event_stream_rereads_only_for_news_of_a_status_it_has_not_sent(
+    settings: Settings, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = Services.build(settings)
+    engine = services.engine
+    with session_scope(engine) as session:
+        user = session.get(User, world.alice.id)
+        assert user is not None
+        submission_id = submissions.store_submission(
+            session, user, EXERCISE_ID, {"counter.py": "x = 1\n"}, settings
+        ).id
+    with session_scope(engine) as session:
+        claim = submissions.claim_next(session, "w1", 30)
+    assert claim is not None and claim.submission_id == submission_id
+    with session_scope(engine) as session:
+        first = api._read(session, session.get(User, world.alice.id), submission_id)
+    assert first.status == "running"
+
+    rereads: list[str] = []
+    reload = api._reload
+
+    async def follow() -> list[str]:
+        loop = asyncio.get_running_loop()
+        reread_done: asyncio.Queue[None] = asyncio.Queue()
+
+        def counting_reload(services: Services, submission_id: int) -> SubmissionOut:
+            out = reload(services, submission_id)
+            rereads.append(out.status)
+            loop.call_soon_threadsafe(reread_done.put_nowait, None)
+            return out
+
+        monkeypatch.setattr(api, "_reload", counting_reload)
+        inbox: asyncio.Queue[SubmissionEvent] = asyncio.Queue()
+        stream = api._stream(services, submission_id, first, inbox)
+        frames = [await anext(stream)]
+        # News of the status already sent, then news the database does not bear out yet.
+        inbox.put_nowait(event("running"))
+        inbox.put_nowait(event("graded"))
+        following = asyncio.create_task(anext(stream))
+        while True:  # until the last of those two events has been acted on
+            await asyncio.wait_for(reread_done.get(), 10)
+            if inbox.empty():
+                break
+        assert not following.done()  # nothing new to send
+        with session_scope(engine) as session:
+            assert submissions.complete(session, claim, PASSING, grading_ms=1.0)
+        inbox.put_nowait(event("graded"))
+        frames.append((await asyncio.wait_for(following, 10)).decode())
+        frames.extend([frame async for frame in stream])
+        return [frame if isinstance(frame, str) else frame.decode() for frame in frames]
+
+    def event(status: str) -> SubmissionEvent:
+        return SubmissionEvent(submission_id, world.alice.id, EXERCISE_ID, status)
+
+    try:
+        frames = asyncio.run(follow())
+    finally:
+        engine.dispose()
+    assert rereads == ["running", "graded"]  # none for the "running" news
+    assert [frame.split("\n")[0] for frame in frames] == [
+        "event: status",
+        "event: status",
+        "event: end",
+    ]
+    graded = json.loads(frames[1].split("data: ", 1)[1])
+    assert graded["status"] == "graded" and graded["score"] == 1.0
