@@ -20,6 +20,9 @@ def results(cell) -> dict:
     return data
 
 
+COURSE_ENV = {"ACADEMY_EXERCISES": str(REPO / "exercises")}
+
+
 async def test_exercise_cells_run_visible_tests_and_submit_grades_on_all_tests(tmp_path):
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("%load_ext grader.notebook\nService = 'the lesson keeps this'"),
@@ -31,7 +34,7 @@ async def test_exercise_cells_run_visible_tests_and_submit_grades_on_all_tests(t
         nbformat.v4.new_code_cell(f"%submit {EXERCISE}"),
     ])
     run = await execute_notebook(
-        nb, name="magics", cwd=tmp_path, cell_timeout=60, env={"ACADEMY_EXERCISES": str(REPO / "exercises")}
+        nb, name="magics", cwd=tmp_path, cell_timeout=60, env=COURSE_ENV
     )
     assert run.completed, run.failure and run.failure.describe()
 
@@ -58,7 +61,7 @@ async def test_an_unknown_exercise_fails_the_cell_with_a_message_that_says_why(t
         nbformat.v4.new_code_cell("%%exercise 02-supervisor/nope\nx = 1"),
     ])
     run = await execute_notebook(
-        nb, name="magics", cwd=tmp_path, cell_timeout=60, env={"ACADEMY_EXERCISES": str(REPO / "exercises")}
+        nb, name="magics", cwd=tmp_path, cell_timeout=60, env=COURSE_ENV
     )
     assert run.failure is not None
     assert run.failure.error_name == "NotebookExerciseError"
