@@ -91,11 +91,16 @@ def issue_token(session: Session, user: User, name: str = "") -> IssuedToken:
 
 
 def user_for_token(session: Session, secret: str) -> User:
-    token = session.exec(select(ApiToken).where(ApiToken.token_hash == _digest(secret))).first()
-    if token is None or token.revoked_at is not None:
+    """One query (token joined to its user): every API request signs in this way."""
+    row = session.exec(
+        select(User, ApiToken.revoked_at)
+        .join(ApiToken, ApiToken.user_id == User.id)  # type: ignore[arg-type]
+        .where(ApiToken.token_hash == _digest(secret))
+    ).first()
+    if row is None or row[1] is not None:
         raise AuthenticationFailed("the API token is unknown or revoked")
-    user = session.get(User, token.user_id)
-    if user is None or not user.active:
+    user = row[0]
+    if not user.active:
         raise AuthenticationFailed("the token's user is disabled")
     return user
 

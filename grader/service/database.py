@@ -41,7 +41,18 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         # SQLITE_BUSY halfway. Readers use a plain deferred BEGIN and never block writers (WAL).
         event.listen(engine, "begin", _begin_sqlite)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No ``pool_pre_ping``: it costs a round trip on every checkout, i.e. on every request and
+    # every claim. Connections are instead replaced after ``_RECYCLE_SECONDS`` (before a
+    # firewall or server idle timeout drops them), and when one turns out dead anyway (the
+    # server restarted), the statement fails once and SQLAlchemy invalidates every pooled
+    # connection older than the failure: the web request answers 500 once, a worker's job is
+    # retried by procrastinate, and the next checkouts connect afresh.
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=_RECYCLE_SECONDS
+    )
+
+
+_RECYCLE_SECONDS = 300
 
 
 def _begin_sqlite(conn: Any) -> None:
