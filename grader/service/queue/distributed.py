@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 from typing import Any
 
 import procrastinate
@@ -24,11 +25,11 @@ from sqlmodel import Session
 
 from grader.service import submissions
 from grader.service.database import make_engine, normalize_url
-from grader.service.events import PostgresSink
+from grader.service.events import CHANNEL, PostgresSink
 from grader.service.grading import Grader, build_grader
-from grader.service.models import Submission
+from grader.service.models import Submission, utcnow
 from grader.service.queue.embedded import worker_name
-from grader.service.queue.worker import claim_and_announce, grade_claim
+from grader.service.queue.worker import grade_claim
 from grader.service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ class _WorkerState:
     engine: Any = None
     grader: Grader | None = None
     name: str = ""
+    app: procrastinate.App | None = None
 
 
 _state = _WorkerState()
@@ -89,20 +91,64 @@ async def _grade(submission_id: int) -> None:
         raise RuntimeError("grade_submission runs only inside `academy worker`")
 
     sink = PostgresSink()
-
-    def claim() -> submissions.Claim | None:
-        return claim_and_announce(
-            engine,
-            sink,
-            lambda session: submissions.claim_by_id(
-                session, submission_id, _state.name, settings.lease_seconds
-            ),
-        )
-
-    claimed = await asyncio.to_thread(claim)
+    claimed = await _claim_on_queue_connection(submission_id, settings.lease_seconds)
     if claimed is None:
         return  # already graded: a duplicate or retried job, nothing to do
     await grade_claim(engine, grader, sink, claimed, settings.max_attempts)
+
+
+# ``submissions.claim_by_id`` and the "running" news as one statement: same condition, same
+# new values. Data-modifying CTEs always run; the notification goes out when it commits.
+_CLAIM_AND_ANNOUNCE = """
+WITH claimed AS (
+    UPDATE submissions
+       SET status = 'running', attempts = attempts + 1, started_at = %(now)s,
+           lease_expires_at = %(lease_expires_at)s, worker = %(worker)s
+     WHERE id = %(submission_id)s AND status IN ('queued', 'running')
+ RETURNING id, user_id, exercise_id, files, attempts
+)
+SELECT id, user_id, exercise_id, files, attempts,
+       pg_notify(%(channel)s, json_build_object(
+           'submission_id', id, 'user_id', user_id, 'exercise_id', exercise_id,
+           'status', 'running', 'score', NULL, 'max_score', NULL)::text) AS announced
+  FROM claimed
+"""
+
+
+async def _claim_on_queue_connection(
+    submission_id: int, lease_seconds: float
+) -> submissions.Claim | None:
+    """Claim on procrastinate's own async connection, in one round trip.
+
+    Why not the SQLAlchemy session in a thread (as the embedded queue does): that took five
+    round trips and a thread hop, competing with procrastinate's fetches for the GIL, and
+    sat right between "queued" and "grading". The worker's connections already commit
+    without a disk flush wait (``_WORKER_CONNECTION``), which the claim may (see
+    ``claim_and_announce``): a forgotten claim leaves the submission claimable again.
+    """
+    app = _state.app
+    if app is None:
+        raise RuntimeError("grade_submission runs only inside `academy worker`")
+    now = utcnow()
+    rows = await app.connector.execute_query_all_async(
+        _CLAIM_AND_ANNOUNCE,
+        now=now,
+        lease_expires_at=now + timedelta(seconds=lease_seconds),
+        worker=_state.name,
+        submission_id=submission_id,
+        channel=CHANNEL,
+    )
+    if not rows:
+        return None  # already final: a duplicate or retried job
+    row = rows[0]
+    return submissions.Claim(
+        submission_id=row["id"],
+        user_id=row["user_id"],
+        exercise_id=row["exercise_id"],
+        files=dict(row["files"]),
+        attempts=row["attempts"],
+        worker=_state.name,
+    )
 
 
 class ProcrastinateQueue:
@@ -145,6 +191,7 @@ async def run_worker(
 ) -> None:
     """Run one procrastinate worker until SIGTERM/SIGINT (procrastinate installs handlers)."""
     app = build_app(settings, worker=True)
+    _state.app = app
     _state.settings = settings
     _state.engine = make_engine(settings.resolved_database_url, pool_size=4)
     _state.name = worker_name("pq")
