@@ -312,13 +312,13 @@ def give_up_if_exhausted(session: Session, claim: Claim, max_attempts: int) -> b
     """A submission whose workers died ``max_attempts`` times ends as an error, not a loop."""
     if claim.attempts <= max_attempts:
         return False
-    complete(
-        session,
-        claim,
-        None,
-        error=f"grading was interrupted {claim.attempts - 1} times; please submit again",
-    )
+    complete(session, claim, None, error=interrupted_error(claim))
     return True
+
+
+def interrupted_error(claim: Claim) -> str:
+    """What a learner reads when the workers grading a submission kept dying."""
+    return f"grading was interrupted {claim.attempts - 1} times; please submit again"
 
 
 def queue_depth(session: Session) -> int:
@@ -359,6 +359,7 @@ __all__ = [
     "counts_by_status",
     "get_visible_submission",
     "give_up_if_exhausted",
+    "interrupted_error",
     "phase_timestamps",
     "queue_depth",
     "renew_leases",

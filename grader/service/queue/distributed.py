@@ -17,18 +17,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
 from typing import Any
 
 import procrastinate
 from sqlmodel import Session
 
-from grader.service import submissions
-from grader.service.database import make_engine, normalize_url
-from grader.service.events import CHANNEL, PostgresSink
+from grader.service.database import normalize_url
 from grader.service.grading import Grader, build_grader
-from grader.service.models import Submission, utcnow
+from grader.service.models import Submission
 from grader.service.queue.embedded import worker_name
+from grader.service.queue.postgres_store import PostgresWorkerStore
 from grader.service.queue.worker import grade_claim
 from grader.service.settings import Settings
 
@@ -46,10 +44,8 @@ class _WorkerState:
     """What the task function needs in a worker process (set by ``run_worker``)."""
 
     settings: Settings | None = None
-    engine: Any = None
+    store: PostgresWorkerStore | None = None
     grader: Grader | None = None
-    name: str = ""
-    app: procrastinate.App | None = None
 
 
 _state = _WorkerState()
@@ -86,69 +82,13 @@ def build_app(settings: Settings, *, worker: bool = False) -> procrastinate.App:
 
 
 async def _grade(submission_id: int) -> None:
-    settings, engine, grader = _state.settings, _state.engine, _state.grader
-    if settings is None or grader is None:
+    settings, store, grader = _state.settings, _state.store, _state.grader
+    if settings is None or store is None or grader is None:
         raise RuntimeError("grade_submission runs only inside `academy worker`")
-
-    sink = PostgresSink()
-    claimed = await _claim_on_queue_connection(submission_id, settings.lease_seconds)
+    claimed = await store.claim(submission_id, settings.lease_seconds)
     if claimed is None:
         return  # already graded: a duplicate or retried job, nothing to do
-    await grade_claim(engine, grader, sink, claimed, settings.max_attempts)
-
-
-# ``submissions.claim_by_id`` and the "running" news as one statement: same condition, same
-# new values. Data-modifying CTEs always run; the notification goes out when it commits.
-_CLAIM_AND_ANNOUNCE = """
-WITH claimed AS (
-    UPDATE submissions
-       SET status = 'running', attempts = attempts + 1, started_at = %(now)s,
-           lease_expires_at = %(lease_expires_at)s, worker = %(worker)s
-     WHERE id = %(submission_id)s AND status IN ('queued', 'running')
- RETURNING id, user_id, exercise_id, files, attempts
-)
-SELECT id, user_id, exercise_id, files, attempts,
-       pg_notify(%(channel)s, json_build_object(
-           'submission_id', id, 'user_id', user_id, 'exercise_id', exercise_id,
-           'status', 'running', 'score', NULL, 'max_score', NULL)::text) AS announced
-  FROM claimed
-"""
-
-
-async def _claim_on_queue_connection(
-    submission_id: int, lease_seconds: float
-) -> submissions.Claim | None:
-    """Claim on procrastinate's own async connection, in one round trip.
-
-    Why not the SQLAlchemy session in a thread (as the embedded queue does): that took five
-    round trips and a thread hop, competing with procrastinate's fetches for the GIL, and
-    sat right between "queued" and "grading". The worker's connections already commit
-    without a disk flush wait (``_WORKER_CONNECTION``), which the claim may (see
-    ``claim_and_announce``): a forgotten claim leaves the submission claimable again.
-    """
-    app = _state.app
-    if app is None:
-        raise RuntimeError("grade_submission runs only inside `academy worker`")
-    now = utcnow()
-    rows = await app.connector.execute_query_all_async(
-        _CLAIM_AND_ANNOUNCE,
-        now=now,
-        lease_expires_at=now + timedelta(seconds=lease_seconds),
-        worker=_state.name,
-        submission_id=submission_id,
-        channel=CHANNEL,
-    )
-    if not rows:
-        return None  # already final: a duplicate or retried job
-    row = rows[0]
-    return submissions.Claim(
-        submission_id=row["id"],
-        user_id=row["user_id"],
-        exercise_id=row["exercise_id"],
-        files=dict(row["files"]),
-        attempts=row["attempts"],
-        worker=_state.name,
-    )
+    await grade_claim(grader, store, claimed, settings.max_attempts)
 
 
 class ProcrastinateQueue:
@@ -191,12 +131,14 @@ async def run_worker(
 ) -> None:
     """Run one procrastinate worker until SIGTERM/SIGINT (procrastinate installs handlers)."""
     app = build_app(settings, worker=True)
-    _state.app = app
-    _state.settings = settings
-    _state.engine = make_engine(settings.resolved_database_url, pool_size=4)
-    _state.name = worker_name("pq")
-    _state.grader = build_grader(settings.grader, settings.exercises_dir)
-    await _state.grader.start()
+    slots = concurrency or settings.worker_concurrency
+    store = PostgresWorkerStore(
+        settings.resolved_database_url, worker_name("pq"), max_connections=slots
+    )
+    grader = build_grader(settings.grader, settings.exercises_dir)
+    await store.open()
+    await grader.start()
+    _state.settings, _state.store, _state.grader = settings, store, grader
     try:
         async with app.open_async():
             sweeper = asyncio.create_task(
@@ -205,8 +147,8 @@ async def run_worker(
             try:
                 await app.run_worker_async(
                     queues=[QUEUE_NAME],
-                    name=_state.name,
-                    concurrency=concurrency or settings.worker_concurrency,
+                    name=store.worker,
+                    concurrency=slots,
                     update_heartbeat_interval=heartbeat_seconds,
                     stalled_worker_timeout=stalled_after_seconds,
                     install_signal_handlers=True,
@@ -217,8 +159,9 @@ async def run_worker(
                 with contextlib.suppress(asyncio.CancelledError):
                     await sweeper
     finally:
-        await _state.grader.close()
-        _state.engine.dispose()
+        _state.settings, _state.store, _state.grader = None, None, None
+        await grader.close()
+        await store.close()
 
 
 def apply_schema(connection: Any) -> None:

@@ -27,7 +27,7 @@ from grader.service.database import make_engine, session_scope
 from grader.service.events import EventSink, NullSink, PostgresSink, QueueSink
 from grader.service.grading import build_grader
 from grader.service.models import Submission, SubmissionStatus
-from grader.service.queue.worker import claim_and_announce, grade_claim
+from grader.service.queue.worker import SessionRecorder, claim_and_announce, grade_claim
 from grader.service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ class EmbeddedWorker:
         if sink is None:
             sink = PostgresSink() if self._engine.dialect.name == "postgresql" else NullSink()
         self._sink = sink
+        self._recorder = SessionRecorder(self._engine, sink)
         self._stopping = asyncio.Event()
         self._tasks: set[asyncio.Task[bool]] = set()
 
@@ -92,7 +93,7 @@ class EmbeddedWorker:
                     await self._idle()
                     continue
                 task = asyncio.create_task(
-                    grade_claim(self._engine, grader, self._sink, claim, self.settings.max_attempts)
+                    grade_claim(grader, self._recorder, claim, self.settings.max_attempts)
                 )
                 self._tasks.add(task)
                 task.add_done_callback(lambda t: (self._tasks.discard(t), slots.release()))

@@ -1,8 +1,10 @@
 """Grade one claimed submission and record the outcome; shared by both queue modes.
 
 A grader exception is the grader's failure, not the learner's: it ends the submission as
-``error`` with a message to resubmit. Every database step runs in a thread so concurrent
-gradings in one worker keep their sandbox channels moving.
+``error`` with a message to resubmit. Where the outcome is written is a ``Recorder``: the
+embedded queue's session runs in a thread so concurrent gradings in one worker keep their
+sandbox channels moving; the deployed worker writes with one statement on its own asyncio
+connection.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -26,7 +28,9 @@ from grader.service.models import SubmissionStatus
 log = logging.getLogger(__name__)
 
 
-def _event(claim: submissions.Claim, status: str, payload: dict[str, Any] | None = None):
+def _event(
+    claim: submissions.Claim, status: str, payload: Mapping[str, Any] | None = None
+) -> SubmissionEvent:
     return SubmissionEvent(
         submission_id=claim.submission_id,
         user_id=claim.user_id,
@@ -59,12 +63,60 @@ def claim_and_announce(
     return claim
 
 
+class Recorder(Protocol):
+    """Where an outcome is written: the embedded queue's session, or the deployed worker's
+    one-statement connection (``postgres_store``). Both record at most once per submission."""
+
+    async def record(
+        self,
+        claim: submissions.Claim,
+        payload: Mapping[str, Any] | None,
+        error: str | None = None,
+        grading_ms: float | None = None,
+    ) -> bool: ...
+
+
+class SessionRecorder:
+    """Records through ``submissions.complete`` in a thread, then hands the news to a sink."""
+
+    def __init__(self, engine: Engine, sink: EventSink) -> None:
+        self._engine = engine
+        self._sink = sink
+
+    async def record(
+        self,
+        claim: submissions.Claim,
+        payload: Mapping[str, Any] | None,
+        error: str | None = None,
+        grading_ms: float | None = None,
+    ) -> bool:
+        return await asyncio.to_thread(self._record, claim, payload, error, grading_ms)
+
+    def _record(
+        self,
+        claim: submissions.Claim,
+        payload: Mapping[str, Any] | None,
+        error: str | None,
+        grading_ms: float | None,
+    ) -> bool:
+        with session_scope(self._engine) as session:
+            recorded = submissions.complete(
+                session, claim, payload, error=error, grading_ms=grading_ms
+            )
+            if recorded:
+                status = SubmissionStatus.ERROR if payload is None else SubmissionStatus.GRADED
+                self._sink.emit(session, _event(claim, status.value, payload))
+        self._sink.flush()
+        return recorded
+
+
 async def grade_claim(
-    engine: Engine, grader: Grader, sink: EventSink, claim: submissions.Claim, max_attempts: int
+    grader: Grader, recorder: Recorder, claim: submissions.Claim, max_attempts: int
 ) -> bool:
     """Returns True when this call recorded the outcome (False: someone else already had)."""
     if claim.attempts > max_attempts:
-        return await asyncio.to_thread(_give_up, engine, sink, claim, max_attempts)
+        # The workers grading it kept dying: end it as an error rather than loop forever.
+        return await recorder.record(claim, None, error=submissions.interrupted_error(claim))
     started = time.perf_counter()
     payload: dict[str, Any] | None
     error: str | None = None
@@ -77,30 +129,4 @@ async def grade_claim(
         payload = None
         error = f"the grader failed ({type(exc).__name__}); please submit again"
     grading_ms = (time.perf_counter() - started) * 1000
-    return await asyncio.to_thread(_record, engine, sink, claim, payload, error, grading_ms)
-
-
-def _give_up(engine: Engine, sink: EventSink, claim: submissions.Claim, max_attempts: int) -> bool:
-    with session_scope(engine) as session:
-        gave_up = submissions.give_up_if_exhausted(session, claim, max_attempts)
-        if gave_up:
-            sink.emit(session, _event(claim, SubmissionStatus.ERROR.value))
-    sink.flush()
-    return gave_up
-
-
-def _record(
-    engine: Engine,
-    sink: EventSink,
-    claim: submissions.Claim,
-    payload: dict[str, Any] | None,
-    error: str | None,
-    grading_ms: float,
-) -> bool:
-    with session_scope(engine) as session:
-        recorded = submissions.complete(session, claim, payload, error=error, grading_ms=grading_ms)
-        if recorded:
-            status = SubmissionStatus.ERROR if payload is None else SubmissionStatus.GRADED
-            sink.emit(session, _event(claim, status.value, payload))
-    sink.flush()
-    return recorded
+    return await recorder.record(claim, payload, error, grading_ms)

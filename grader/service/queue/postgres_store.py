@@ -1,0 +1,174 @@
+"""The deployed worker's two writes to ``submissions``, claim and record: one statement each.
+
+Why not the SQLAlchemy session the embedded queue uses: there a claim costs three round trips
+and a record six, each through the ORM and a thread hop that competes with the gradings for
+the GIL. Both writes sit on the learner's path (between "queued" and "grading", and between
+"graded" and the news reaching the browser), so here each is one statement on the worker's
+own asyncio connection, whose changes and ``pg_notify`` commit together.
+
+They are the same writes as ``submissions.claim_by_id`` and ``submissions.complete`` (same
+conditions, same new values, same news); ``tests/grader/service/test_claim_paths.py`` and
+``test_record_paths.py`` hold the two forms to that.
+
+Durability: the connections commit without waiting for the WAL flush (like procrastinate's
+own worker connections), which is safe for a claim: a claim the database forgets leaves the
+submission claimable again. The record does wait: it is sent as ``BEGIN; SET LOCAL
+synchronous_commit = on; <record>; COMMIT`` in one pipelined round trip, so a result the
+learner was told about survives a database crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from psycopg.rows import dict_row
+from psycopg.types.json import Json
+from psycopg_pool import AsyncConnectionPool
+
+from grader.service import submissions
+from grader.service.events import CHANNEL
+from grader.service.models import SubmissionStatus, utcnow
+
+# Data-modifying CTEs always run; each notification leaves when its statement commits.
+CLAIM_AND_ANNOUNCE = """
+WITH claimed AS (
+    UPDATE submissions
+       SET status = 'running', attempts = attempts + 1, started_at = %(now)s,
+           lease_expires_at = %(lease_expires_at)s, worker = %(worker)s
+     WHERE id = %(submission_id)s AND status IN ('queued', 'running')
+ RETURNING id, user_id, exercise_id, files, attempts
+)
+SELECT id, user_id, exercise_id, files, attempts,
+       pg_notify(%(channel)s, json_build_object(
+           'submission_id', id, 'user_id', user_id, 'exercise_id', exercise_id,
+           'status', 'running', 'score', NULL, 'max_score', NULL)::text) AS announced
+  FROM claimed
+"""
+
+# ``submissions.complete`` and its progress upsert, then the news: nothing is written unless
+# the submission was not final yet, and the result and progress only with a payload.
+RECORD_AND_ANNOUNCE = """
+WITH finished AS (
+    UPDATE submissions
+       SET status = %(status)s::text, finished_at = %(now)s, lease_expires_at = NULL,
+           error = %(error)s::text
+     WHERE id = %(submission_id)s AND status NOT IN ('graded', 'error')
+ RETURNING id, user_id, exercise_id
+), result AS (
+    INSERT INTO results (submission_id, status, score, max_score, payload, grading_ms,
+                         created_at)
+    SELECT id, %(result_status)s::text, %(score)s::float8, %(max_score)s::float8,
+           %(payload)s::json, %(grading_ms)s::float8, %(now)s::timestamptz
+      FROM finished
+     WHERE %(has_payload)s::boolean
+), progress AS (
+    INSERT INTO progress AS p (user_id, exercise_id, best_score, max_score, attempts,
+                               first_solved_at, last_submission_id, updated_at)
+    SELECT user_id, exercise_id, %(score)s::float8, %(max_score)s::float8, 1,
+           %(solved_at)s::timestamptz, id, %(now)s::timestamptz
+      FROM finished
+     WHERE %(has_payload)s::boolean
+        ON CONFLICT (user_id, exercise_id) DO UPDATE
+       SET best_score = GREATEST(p.best_score, EXCLUDED.best_score),
+           max_score = EXCLUDED.max_score,
+           attempts = p.attempts + 1,
+           first_solved_at = COALESCE(p.first_solved_at, EXCLUDED.first_solved_at),
+           last_submission_id = EXCLUDED.last_submission_id,
+           updated_at = EXCLUDED.updated_at
+)
+SELECT pg_notify(%(channel)s, json_build_object(
+           'submission_id', id, 'user_id', user_id, 'exercise_id', exercise_id,
+           'status', %(status)s::text, 'score', %(score)s::float8,
+           'max_score', %(max_score)s::float8)::text) AS announced
+  FROM finished
+"""
+
+
+def _conninfo(url: str) -> str:
+    from grader.service.database import normalize_url
+
+    return normalize_url(url).replace("postgresql+psycopg://", "postgresql://")
+
+
+class PostgresWorkerStore:
+    """A small pool of autocommit connections, one per grading a worker runs at once."""
+
+    def __init__(self, database_url: str, worker: str, *, max_connections: int = 2) -> None:
+        self.worker = worker
+        self._pool = AsyncConnectionPool(
+            _conninfo(database_url),
+            min_size=1,
+            max_size=max(1, max_connections),
+            kwargs={"autocommit": True, "options": "-c synchronous_commit=off"},
+            open=False,
+            name=f"academy-worker-{worker}",
+        )
+
+    async def open(self) -> None:
+        await self._pool.open(wait=True)
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    async def claim(self, submission_id: int, lease_seconds: float) -> submissions.Claim | None:
+        """Take the submission whatever its lease (the job queue already gives one holder)."""
+        now = utcnow()
+        async with self._pool.connection() as conn:
+            cursor = conn.cursor(row_factory=dict_row)
+            await cursor.execute(
+                CLAIM_AND_ANNOUNCE,
+                {
+                    "now": now,
+                    "lease_expires_at": now + timedelta(seconds=lease_seconds),
+                    "worker": self.worker,
+                    "submission_id": submission_id,
+                    "channel": CHANNEL,
+                },
+            )
+            row = await cursor.fetchone()
+        if row is None:
+            return None  # already final: a duplicated or retried job
+        return submissions.Claim(
+            submission_id=row["id"],
+            user_id=row["user_id"],
+            exercise_id=row["exercise_id"],
+            files=dict(row["files"]),
+            attempts=row["attempts"],
+            worker=self.worker,
+        )
+
+    async def record(
+        self,
+        claim: submissions.Claim,
+        payload: Mapping[str, Any] | None,
+        error: str | None = None,
+        grading_ms: float | None = None,
+    ) -> bool:
+        """Record the outcome once; False when the submission was already final."""
+        now = utcnow()
+        score = float(payload.get("score") or 0.0) if payload is not None else None
+        max_score = float(payload.get("max_score") or 0.0) if payload is not None else None
+        solved = payload is not None and max_score > 0 and score >= max_score  # type: ignore[operator]
+        status = SubmissionStatus.ERROR if payload is None else SubmissionStatus.GRADED
+        params = {
+            "submission_id": claim.submission_id,
+            "status": status.value,
+            "now": now,
+            "error": error,
+            "has_payload": payload is not None,
+            "result_status": None if payload is None else str(payload.get("status", "error")),
+            "score": score,
+            "max_score": max_score,
+            "payload": Json(dict(payload)) if payload is not None else None,
+            "grading_ms": grading_ms,
+            "solved_at": now if solved else None,
+            "channel": CHANNEL,
+        }
+        async with self._pool.connection() as conn:
+            async with conn.pipeline(), conn.transaction():
+                await conn.execute("SET LOCAL synchronous_commit = on")
+                cursor = await conn.execute(RECORD_AND_ANNOUNCE, params)
+            rows = await cursor.fetchall()
+        return len(rows) == 1
