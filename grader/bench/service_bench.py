@@ -261,6 +261,9 @@ def run(
             extra={
                 "ACADEMY_EXERCISES": str(exercises_dir),
                 "ACADEMY_WORKER_CONCURRENCY": str(concurrency),
+                # The app learners use, pages and all (its kernel server boots only when a
+                # lesson page asks for a kernel, which no learner here does).
+                "ACADEMY_PAGES": "1",
             },
         )
         migrate.upgrade(url)

@@ -14,6 +14,11 @@ def worker(
     stalled_after: float = typer.Option(
         15.0, help="Retry jobs of workers silent this long (procrastinate)."
     ),
+    poll: float = typer.Option(
+        5.0,
+        help="Seconds between looks at the queue when no news of a job arrives; new jobs "
+        "wake the worker at once through LISTEN/NOTIFY (procrastinate).",
+    ),
 ) -> None:
     """Grade submissions from the queue until SIGTERM/SIGINT.
 
@@ -37,7 +42,12 @@ def worker(
         from grader.service.queue.distributed import run_worker
 
         asyncio.run(
-            run_worker(settings, heartbeat_seconds=heartbeat, stalled_after_seconds=stalled_after)
+            run_worker(
+                settings,
+                heartbeat_seconds=heartbeat,
+                stalled_after_seconds=stalled_after,
+                poll_seconds=poll,
+            )
         )
         return
 

@@ -26,7 +26,7 @@ from grader.service.database import normalize_url
 from grader.service.grading import Grader, build_grader
 from grader.service.models import Submission
 from grader.service.queue.embedded import worker_name
-from grader.service.queue.postgres_store import PostgresWorkerStore
+from grader.service.queue.postgres_store import PostgresWorkerStore, worker_pool
 from grader.service.queue.worker import grade_claim
 from grader.service.settings import Settings
 
@@ -51,20 +51,9 @@ class _WorkerState:
 _state = _WorkerState()
 
 
-# A worker's own procrastinate writes (fetching a job, finishing it, heartbeats) commit
-# without waiting for the disk: if the database crashes before the flush, a forgotten fetch
-# puts the job back to ``todo`` and a forgotten finish leaves it ``doing`` until the stalled
-# sweep retries it; either way the rerun finds the submission final (or claims it again),
-# so nothing is graded twice into results. The submission and its job are deferred by the
-# web process on its own connection, whose commit does wait.
-_WORKER_CONNECTION = {"options": "-c synchronous_commit=off"}
-
-
-def build_app(settings: Settings, *, worker: bool = False) -> procrastinate.App:
-    connector = procrastinate.PsycopgConnector(
-        conninfo=_conninfo(settings.resolved_database_url),
-        kwargs=_WORKER_CONNECTION if worker else None,
-    )
+def build_app(settings: Settings) -> procrastinate.App:
+    """The procrastinate app; a worker opens it on ``worker_pool`` (``run_worker``)."""
+    connector = procrastinate.PsycopgConnector(conninfo=_conninfo(settings.resolved_database_url))
     app = procrastinate.App(connector=connector)
 
     # A failure around the grading (the database went away mid-job) is retried: completion
@@ -128,19 +117,21 @@ async def run_worker(
     concurrency: int | None = None,
     heartbeat_seconds: float = 5.0,
     stalled_after_seconds: float = 15.0,
+    poll_seconds: float = 5.0,
 ) -> None:
     """Run one procrastinate worker until SIGTERM/SIGINT (procrastinate installs handlers)."""
-    app = build_app(settings, worker=True)
+    app = build_app(settings)
     slots = concurrency or settings.worker_concurrency
-    store = PostgresWorkerStore(
-        settings.resolved_database_url, worker_name("pq"), max_connections=slots
-    )
+    # Each grading holds a connection only for its claim and its record; procrastinate
+    # fetches, finishes and sweeps beside them.
+    pool = worker_pool(settings.resolved_database_url, size=slots + 2)
+    store = PostgresWorkerStore(pool, worker_name("pq"))
     grader = build_grader(settings.grader, settings.exercises_dir)
-    await store.open()
+    await pool.open(wait=True)
     await grader.start()
     _state.settings, _state.store, _state.grader = settings, store, grader
     try:
-        async with app.open_async():
+        async with app.open_async(pool=pool):
             sweeper = asyncio.create_task(
                 _sweep_stalled(app, heartbeat_seconds, stalled_after_seconds)
             )
@@ -151,6 +142,7 @@ async def run_worker(
                     concurrency=slots,
                     update_heartbeat_interval=heartbeat_seconds,
                     stalled_worker_timeout=stalled_after_seconds,
+                    fetch_job_polling_interval=poll_seconds,
                     install_signal_handlers=True,
                     delete_jobs="successful",
                 )
@@ -161,7 +153,7 @@ async def run_worker(
     finally:
         _state.settings, _state.store, _state.grader = None, None, None
         await grader.close()
-        await store.close()
+        await pool.close()
 
 
 def apply_schema(connection: Any) -> None:

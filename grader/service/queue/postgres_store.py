@@ -10,11 +10,15 @@ They are the same writes as ``submissions.claim_by_id`` and ``submissions.comple
 conditions, same new values, same news); ``tests/grader/service/test_claim_paths.py`` and
 ``test_record_paths.py`` hold the two forms to that.
 
-Durability: the connections commit without waiting for the WAL flush (like procrastinate's
-own worker connections), which is safe for a claim: a claim the database forgets leaves the
-submission claimable again. The record does wait: it is sent as ``BEGIN; SET LOCAL
-synchronous_commit = on; <record>; COMMIT`` in one pipelined round trip, so a result the
-learner was told about survives a database crash.
+Durability: the worker's connections commit without waiting for the WAL flush. That is safe
+for procrastinate's bookkeeping and for a claim: if the database crashes before the flush, a
+forgotten fetch puts the job back to ``todo``, a forgotten finish leaves it ``doing`` until
+the stalled-worker sweep retries it, and a forgotten claim leaves the submission claimable;
+every rerun finds the submission final or claims it again, so nothing is graded twice into
+results. The record does wait: it is sent as ``BEGIN; SET LOCAL synchronous_commit = on;
+<record>; COMMIT`` in one pipelined round trip, so a result the learner was told about
+survives a database crash. (The web process stores a submission and defers its job on its
+own connection, whose commit waits too.)
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg.types.json import Json
 from psycopg_pool import AsyncConnectionPool
@@ -92,25 +97,39 @@ def _conninfo(url: str) -> str:
     return normalize_url(url).replace("postgresql+psycopg://", "postgresql://")
 
 
+def worker_pool(database_url: str, size: int) -> AsyncConnectionPool:
+    """The worker's connections, shared by procrastinate (fetching and finishing jobs) and
+    ``PostgresWorkerStore``; open it with ``await pool.open(wait=True)``.
+
+    Autocommit: every statement either side sends is one atomic statement (procrastinate's
+    are single function calls), so an explicit BEGIN and COMMIT would only add two round
+    trips to each. No flush wait (see the module's docstring). A connection is checked as
+    it leaves the pool, so one the database dropped (a restart) is replaced, not used.
+    """
+    return AsyncConnectionPool(
+        _conninfo(database_url),
+        min_size=min(2, size),
+        max_size=size,
+        # Not ``autocommit`` in ``kwargs``: procrastinate opens its LISTEN connection with
+        # these kwargs plus ``autocommit=True`` of its own.
+        kwargs={"options": "-c synchronous_commit=off"},
+        configure=_autocommit,
+        check=AsyncConnectionPool.check_connection,
+        open=False,
+        name="academy-worker",
+    )
+
+
+async def _autocommit(conn: AsyncConnection[Any]) -> None:
+    await conn.set_autocommit(True)
+
+
 class PostgresWorkerStore:
-    """A small pool of autocommit connections, one per grading a worker runs at once."""
+    """The claim and the record of the deployed worker, on connections of ``worker_pool``."""
 
-    def __init__(self, database_url: str, worker: str, *, max_connections: int = 2) -> None:
+    def __init__(self, pool: AsyncConnectionPool, worker: str) -> None:
         self.worker = worker
-        self._pool = AsyncConnectionPool(
-            _conninfo(database_url),
-            min_size=1,
-            max_size=max(1, max_connections),
-            kwargs={"autocommit": True, "options": "-c synchronous_commit=off"},
-            open=False,
-            name=f"academy-worker-{worker}",
-        )
-
-    async def open(self) -> None:
-        await self._pool.open(wait=True)
-
-    async def close(self) -> None:
-        await self._pool.close()
+        self._pool = pool
 
     async def claim(self, submission_id: int, lease_seconds: float) -> submissions.Claim | None:
         """Take the submission whatever its lease (the job queue already gives one holder)."""
@@ -167,8 +186,17 @@ class PostgresWorkerStore:
             "channel": CHANNEL,
         }
         async with self._pool.connection() as conn:
-            async with conn.pipeline(), conn.transaction():
-                await conn.execute("SET LOCAL synchronous_commit = on")
-                cursor = await conn.execute(RECORD_AND_ANNOUNCE, params)
-            rows = await cursor.fetchall()
+            rows = await execute_durably(conn, RECORD_AND_ANNOUNCE, params)
         return len(rows) == 1
+
+
+async def execute_durably(
+    conn: AsyncConnection[Any], statement: str, params: Mapping[str, Any]
+) -> list[Any]:
+    """Run one statement in a transaction whose commit waits for the WAL flush, on a
+    connection that otherwise does not: BEGIN, SET LOCAL, the statement and COMMIT leave
+    in one pipeline, so the wait for the disk is the only extra cost."""
+    async with conn.pipeline(), conn.transaction():
+        await conn.execute("SET LOCAL synchronous_commit = on")
+        cursor = await conn.execute(statement, params)  # type: ignore[arg-type]
+    return await cursor.fetchall()

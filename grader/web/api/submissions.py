@@ -18,7 +18,7 @@ from grader.service import submissions as domain
 from grader.service.database import begin_write, session_scope
 from grader.service.errors import InvalidSubmission, NotFound, SubmissionTooLarge
 from grader.service.events import SubmissionEvent
-from grader.service.models import Exercise, Submission, SubmissionStatus, User
+from grader.service.models import Exercise, Result, Submission, SubmissionStatus, User
 from grader.service.progress import can_view_user
 from grader.service.runtime import Services
 from grader.web.api.errors import ERRORS
@@ -175,14 +175,17 @@ def _read(session: Session, viewer: User, submission_id: int) -> SubmissionOut:
 
 def _reload(services: Services, submission_id: int) -> SubmissionOut:
     """The stream's re-read after an event: the viewer was checked on the first read, and
-    a submission never changes owner, so only the row (and, once final, its result) is read."""
+    a submission never changes owner, so only the row and its result are read, in one query
+    (this read sits between "graded" and the learner seeing it)."""
     with session_scope(services.engine, write=False) as session:
-        submission = session.get(Submission, submission_id)
-        if submission is None:
+        row = session.exec(
+            select(Submission, Result)
+            .outerjoin(Result, col(Result.submission_id) == col(Submission.id))
+            .where(col(Submission.id) == submission_id)
+        ).first()
+        if row is None:
             raise NotFound(f"no submission with id {submission_id}")
-        final = SubmissionStatus(submission.status).is_final
-        result = domain.result_of(session, submission_id) if final else None
-        return SubmissionOut.of(submission, result)
+        return SubmissionOut.of(*row)
 
 
 @router.get("", response_model=list[SubmissionOut])

@@ -28,18 +28,10 @@ from grader.service.runtime import HealthStatus
 from grader.web.csrf import SessionCodec
 from grader.web.kernels.service import KernelService
 from grader.web.pages import auth, course, dashboard, errors, exercises, kernel_socket, lessons
+from grader.web.pages.security_headers import SecurityHeaders
 from grader.web.pages.session import cookie_user_resolver
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-
-# Pages and fragments only load what this site serves; kernel HTML output renders in
-# sandboxed iframes (srcdoc), images may be data: URLs.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self'; frame-src 'self' about:; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
-
 
 def mount(app: FastAPI) -> None:
     settings = app.state.settings
@@ -64,14 +56,7 @@ def mount(app: FastAPI) -> None:
     for module in (auth, course, lessons, exercises, dashboard, kernel_socket):
         app.include_router(module.router, include_in_schema=False)
 
-    @app.middleware("http")
-    async def security_headers(request: Any, call_next: Any) -> Any:
-        response = await call_next(request)
-        if response.headers.get("content-type", "").startswith("text/html"):
-            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-            response.headers.setdefault("X-Content-Type-Options", "nosniff")
-            response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+    app.add_middleware(SecurityHeaders)
 
     inner = app.router.lifespan_context
 

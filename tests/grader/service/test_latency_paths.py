@@ -19,6 +19,7 @@ from grader.service.database import make_engine, session_scope
 from grader.service.events import NullSink, SubmissionEvent
 from grader.service.models import User
 from grader.service.queue.distributed import build_app
+from grader.service.queue.postgres_store import execute_durably, worker_pool
 from grader.service.queue.worker import claim_and_announce
 from grader.service.runtime import Services
 from grader.service.settings import Settings
@@ -51,21 +52,39 @@ def test_a_claim_commits_without_waiting_for_the_disk_while_other_transactions_w
 
 
 @pytest.mark.postgres
-def test_only_a_workers_procrastinate_connections_skip_the_wait_for_the_disk(
+def test_a_workers_connections_skip_the_wait_for_the_disk_but_its_records_wait(
     postgres_url: str, tmp_path: Path
 ) -> None:
     settings = Settings(data_dir=tmp_path, database_url=postgres_url, secret_key="test")
+    show = "SELECT current_setting('synchronous_commit') AS value"
 
-    async def setting_of(worker: bool) -> str:
-        app = build_app(settings, worker=worker)
-        async with app.open_async():
-            row = await app.connector.execute_query_one_async(
-                "SELECT current_setting('synchronous_commit') AS value"
-            )
-        return row["value"]
+    async def seen() -> dict[str, object]:
+        pool = worker_pool(postgres_url, size=2)
+        await pool.open(wait=True)
+        try:
+            app = build_app(settings)
+            async with app.open_async(pool=pool):  # procrastinate's fetches and finishes
+                by_procrastinate = await app.connector.execute_query_one_async(show)
+            async with pool.connection() as conn:
+                plain = await (await conn.execute(show)).fetchone()
+                durable = await execute_durably(conn, show, {})
+                return {
+                    "autocommit": conn.autocommit,
+                    "procrastinate": by_procrastinate["value"],
+                    "claim": plain[0],  # type: ignore[index]
+                    "record": durable[0][0],
+                    "after the record": (await (await conn.execute(show)).fetchone())[0],  # type: ignore[index]
+                }
+        finally:
+            await pool.close()
 
-    assert asyncio.run(setting_of(worker=True)) == "off"
-    assert asyncio.run(setting_of(worker=False)) == "on"
+    assert asyncio.run(seen()) == {
+        "autocommit": True,
+        "procrastinate": "off",
+        "claim": "off",
+        "record": "on",
+        "after the record": "off",
+    }
 
 
 def test_the_event_stream_rereads_only_for_news_of_a_status_it_has_not_sent(

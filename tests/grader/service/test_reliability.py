@@ -61,9 +61,10 @@ class Deployment:
         self.processes.append(process)
         return base
 
-    def worker(self) -> ManagedProcess:
+    def worker(self, *args: str) -> ManagedProcess:
         extra = PQ_WORKER_ARGS if self.mode == "procrastinate" else ()
-        process = start_worker(self.env, self.logs / f"worker-{len(self.processes)}.log", *extra)
+        log = self.logs / f"worker-{len(self.processes)}.log"
+        process = start_worker(self.env, log, *extra, *args)
         self.processes.append(process)
         return process
 
@@ -156,6 +157,45 @@ def test_a_worker_killed_mid_grade_is_replaced_and_the_submission_graded_once(
     assert [(s.status, s.attempts) for s in submissions] == [("graded", 2)], deployment.output()
     assert len(results) == 1 and results[0].score == 1.0
     assert [(p.attempts, p.best_score) for p in progress] == [(1, 1.0)]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("deployment", ["procrastinate"], indirect=True)
+def test_a_procrastinate_worker_is_woken_by_the_news_of_a_job_not_by_its_poll(
+    deployment: Deployment,
+) -> None:
+    """The learner's wait depends on LISTEN/NOTIFY reaching the worker; with the poll an
+    hour away, only the news of the deferred job can start the grading."""
+    (alice,) = _learners(deployment, 1)
+    base = deployment.server(workers=0)
+    deployment.worker("--poll", "3600")
+
+    async def scenario() -> str:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+            await _until_worker_listens(deployment.url)
+            submission_id = await _submit(client, alice, "x = 1\n")
+            return await asyncio.wait_for(_until(client, alice, submission_id, "graded"), 60)
+
+    assert asyncio.run(scenario()) == "graded"
+
+
+async def _until_worker_listens(url: str) -> None:
+    """Until the worker's LISTEN connection is up, and its first look at the (empty) queue,
+    which follows at once, is done: a job deferred after that can only arrive as news."""
+    import psycopg
+
+    listening = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND query LIKE 'LISTEN %procrastinate%'"
+    )
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        for _ in range(600):
+            row = await (await conn.execute(listening)).fetchone()
+            if row and row[0]:
+                await asyncio.sleep(0.5)
+                return
+            await asyncio.sleep(0.1)
+    raise AssertionError("the procrastinate worker never LISTENed")
 
 
 def test_submissions_queued_when_the_server_dies_are_all_graded_after_a_restart(

@@ -21,7 +21,7 @@ from grader.service import submissions
 from grader.service.database import make_engine, session_scope
 from grader.service.events import CHANNEL, PostgresSink, SubmissionEvent
 from grader.service.models import Progress, Result, Submission, User
-from grader.service.queue.postgres_store import PostgresWorkerStore
+from grader.service.queue.postgres_store import PostgresWorkerStore, worker_pool
 from grader.service.queue.worker import SessionRecorder
 from grader.service.settings import Settings
 from grader.service.testing import EXERCISE_ID, OTHER_EXERCISE_ID, World, truncate_all
@@ -78,12 +78,12 @@ def _on_store(settings: Settings, work: Any) -> Any:
     """Run ``work(store)`` on an open deployed-worker store, in a fresh event loop."""
 
     async def main() -> Any:
-        store = PostgresWorkerStore(settings.resolved_database_url, "w")
-        await store.open()
+        pool = worker_pool(settings.resolved_database_url, size=2)
+        await pool.open(wait=True)
         try:
-            return await work(store)
+            return await work(PostgresWorkerStore(pool, "w"))
         finally:
-            await store.close()
+            await pool.close()
 
     return asyncio.run(main())
 

@@ -51,3 +51,24 @@ def test_healthz_reports_the_kernel_bridge_and_is_healthy_before_it_boots(tmp_pa
         report = client.get("/healthz").json()
     assert report["checks"]["kernels"]["ok"] is True
     assert "not started" in report["checks"]["kernels"]["detail"]
+
+
+def test_html_responses_carry_the_security_headers_and_other_responses_are_left_alone(
+    tmp_path: Path,
+) -> None:
+    from grader.service import migrate
+
+    settings = Settings(data_dir=tmp_path, secret_key="headers-test")
+    migrate.upgrade(settings.resolved_database_url)
+    with TestClient(create_app(settings)) as client:
+        page = client.get("/signin")
+        script = client.get("/static/lesson.js")
+        health = client.get("/healthz")
+    assert page.headers["content-type"].startswith("text/html")
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["referrer-policy"] == "same-origin"
+    for response in (script, health):
+        assert response.status_code == 200
+        assert "content-security-policy" not in response.headers
