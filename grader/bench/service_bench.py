@@ -15,6 +15,9 @@ worker processes with warm sandboxes; or PostgreSQL + procrastinate workers with
 - ``service, N learners``: N learners submit concurrently, each waiting for a result before
   the next submission; sustained submissions/s, latency per phase (queue wait, grading,
   recording) from the service's own timestamps, and end to end as the learner sees it.
+- ``engine alone, W x C``: the same number of gradings by the engine alone in W processes,
+  C at a time in each (the service's workers, without the service): the throughput ceiling.
+  The crowd run's submissions/s over it says whether grading or the service is the limit.
 
 Target (issue 4): overhead <= 20 ms p50; throughput limited by grading, not the service.
 """
@@ -71,7 +74,9 @@ class Report:
     exercise: str
     mode: str
     workers: int
+    concurrency: int
     engine_alone: Latency
+    engine_per_second: float  # the engine alone with the service's parallelism
     runs: list[Run]
 
     @property
@@ -86,12 +91,21 @@ class Report:
     def meets_target(self) -> bool:
         return self.overhead_ms <= OVERHEAD_TARGET_MS
 
+    @property
+    def throughput_ratio(self) -> float:
+        """The crowd run's sustained submissions/s over the engine alone's, same parallelism:
+        near 1 when grading, not the service, is what limits throughput."""
+        return self.runs[-1].per_second / self.engine_per_second
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "exercise": self.exercise,
             "mode": self.mode,
             "workers": self.workers,
+            "concurrency": self.concurrency,
             "engine_alone": asdict(self.engine_alone),
+            "engine_alone_submissions_per_second": self.engine_per_second,
+            "throughput_over_engine_alone": self.throughput_ratio,
             "overhead_p50_ms": self.overhead_ms,
             "end_to_end_over_engine_alone": self.ratio,
             "overhead_target_ms": OVERHEAD_TARGET_MS,
@@ -125,6 +139,75 @@ def engine_alone(exercises_dir: Path, exercise_id: str, files: dict[str, str], n
             await grader.close()
 
     return Latency.of(asyncio.run(measure()))
+
+
+def _grading_process(
+    exercises_dir: str,
+    exercise_id: str,
+    files: dict[str, str],
+    concurrency: int,
+    count: int,
+    barrier: Any,
+    out: Any,
+) -> None:
+    """One engine-only worker process: ``concurrency`` gradings at a time, ``count`` in all."""
+    from grader.service.grading import EngineGrader
+
+    async def measure() -> tuple[float, float, int]:
+        grader = EngineGrader(Path(exercises_dir))
+        await grader.start()
+        try:
+            await asyncio.gather(*(grader.grade(exercise_id, files) for _ in range(concurrency)))
+            barrier.wait()  # all processes start their timed gradings together
+            began = time.perf_counter()
+            shares = [count // concurrency + (i < count % concurrency) for i in range(concurrency)]
+
+            async def slot(share: int) -> None:
+                for _ in range(share):
+                    await grader.grade(exercise_id, files)
+
+            await asyncio.gather(*(slot(share) for share in shares))
+            return began, time.perf_counter(), count
+        finally:
+            await grader.close()
+
+    out.put(asyncio.run(measure()))
+
+
+def engine_parallel(
+    exercises_dir: Path,
+    exercise_id: str,
+    files: dict[str, str],
+    workers: int,
+    concurrency: int,
+    total: int,
+) -> float:
+    """Submissions/s of the engine alone with the service's parallelism (``workers``
+    processes, ``concurrency`` gradings each) and no service around it: the ceiling the
+    service's sustained throughput is held against."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    barrier, out = context.Barrier(workers), context.Queue()
+    counts = [total // workers + (i < total % workers) for i in range(workers)]
+    processes = [
+        context.Process(
+            target=_grading_process,
+            args=(str(exercises_dir), exercise_id, files, concurrency, count, barrier, out),
+        )
+        for count in counts
+    ]
+    for process in processes:
+        process.start()
+    try:
+        parts = [out.get(timeout=600) for _ in processes]
+    finally:
+        for process in processes:
+            process.join(30)
+            if process.is_alive():
+                process.kill()
+    began, ended = min(part[0] for part in parts), max(part[1] for part in parts)
+    return sum(part[2] for part in parts) / (ended - began)
 
 
 async def _learner(
@@ -287,4 +370,9 @@ def run(
         finally:
             for process in processes:
                 process.stop()
-    return Report(exercise_id, mode, workers, alone, runs)
+    # Last: its burst of sandboxes leaves the kernel tearing down namespaces for a while,
+    # which would otherwise land in the 1-learner run.
+    ceiling = engine_parallel(
+        exercises_dir, exercise_id, files, workers, concurrency, learners * per_learner
+    )
+    return Report(exercise_id, mode, workers, concurrency, alone, ceiling, runs)

@@ -6,6 +6,7 @@ PostgreSQL URLs are pointed at the psycopg 3 driver. Everything else is plain SQ
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -97,6 +98,25 @@ def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """A session for reads only, each statement on its own (autocommit on PostgreSQL).
+
+    Why: a read-only transaction on PostgreSQL costs a BEGIN and a COMMIT round trip around
+    its query, and under READ COMMITTED each statement sees its own snapshot anyway. Use it
+    on hot paths that only read (following a submission); anything that may write belongs
+    in ``session_scope``. SQLite reads keep their deferred transaction (they never block).
+    """
+    bind = _autocommit(engine) if engine.dialect.name == "postgresql" else engine
+    with Session(bind, expire_on_commit=False) as session:
+        yield session
+
+
+@functools.lru_cache(maxsize=64)
+def _autocommit(engine: Engine) -> Engine:
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def begin_write(session: Session) -> None:

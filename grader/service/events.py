@@ -21,7 +21,7 @@ import logging
 import queue as thread_queue
 import threading
 from collections.abc import AsyncIterator, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
@@ -30,6 +30,9 @@ from sqlmodel import Session
 log = logging.getLogger(__name__)
 
 CHANNEL = "academy_events"
+
+# PostgreSQL refuses a NOTIFY payload of 8000 bytes or more.
+NOTIFY_LIMIT = 7900
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,21 @@ class SubmissionEvent:
     status: str
     score: float | None = None
     max_score: float | None = None
+    # What the write changed besides the status, so a stream can send the learner the new
+    # state without reading the row back: the claim's on "running" news, the outcome's on
+    # "graded"/"error" news (``result`` is left out when it would not fit a NOTIFY).
+    attempts: int | None = None
+    started: str | None = None  # ISO 8601, as ``submissions.phase_timestamps`` writes it
+    finished: str | None = None
+    error: str | None = None
+    grading_ms: float | None = None
+    result: dict[str, Any] | None = None
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self))
+        text = json.dumps(asdict(self))
+        if len(text) >= NOTIFY_LIMIT and self.result is not None:  # ASCII: chars = bytes
+            return replace(self, result=None).to_json()
+        return text
 
     @classmethod
     def from_json(cls, payload: str) -> SubmissionEvent:

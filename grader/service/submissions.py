@@ -46,6 +46,7 @@ class Claim:
     files: dict[str, str]
     attempts: int
     worker: str
+    started_at: datetime | None = None
 
 
 def validate_files(files: Mapping[str, Any], settings: Settings) -> dict[str, str]:
@@ -212,6 +213,7 @@ def _claim(
         files=dict(row[3]),
         attempts=row[4],
         worker=worker,
+        started_at=now,
     )
 
 
@@ -222,13 +224,15 @@ def complete(
     *,
     error: str | None = None,
     grading_ms: float | None = None,
+    now: datetime | None = None,
 ) -> bool:
     """Record the outcome once; returns False when the submission was already completed.
 
     ``payload`` is the engine's result JSON (graded); ``error`` without payload marks a
-    grader failure (the learner is told to resubmit, no progress change).
+    grader failure (the learner is told to resubmit, no progress change). ``now`` is the
+    finish time (default: the current time).
     """
-    now = utcnow()
+    now = now or utcnow()
     status = SubmissionStatus.ERROR if payload is None else SubmissionStatus.GRADED
     won = session.execute(
         update(Submission)
@@ -338,11 +342,13 @@ def counts_by_status(session: Session) -> dict[str, int]:
     return counts
 
 
-def phase_timestamps(submission: Submission) -> dict[str, str | None]:
-    def iso(value: datetime | None) -> str | None:
-        value = as_utc(value)
-        return value.isoformat() if value else None
+def iso_timestamp(value: datetime | None) -> str | None:
+    value = as_utc(value)
+    return value.isoformat() if value else None
 
+
+def phase_timestamps(submission: Submission) -> dict[str, str | None]:
+    iso = iso_timestamp
     return {
         "submitted": iso(submission.submitted_at),
         "queued": iso(submission.queued_at),
@@ -360,6 +366,7 @@ __all__ = [
     "get_visible_submission",
     "give_up_if_exhausted",
     "interrupted_error",
+    "iso_timestamp",
     "phase_timestamps",
     "queue_depth",
     "renew_leases",

@@ -35,6 +35,7 @@ from psycopg_pool import AsyncConnectionPool
 from grader.service import submissions
 from grader.service.events import CHANNEL
 from grader.service.models import SubmissionStatus, utcnow
+from grader.service.queue.worker import outcome_event
 
 # Data-modifying CTEs always run; each notification leaves when its statement commits.
 CLAIM_AND_ANNOUNCE = """
@@ -48,7 +49,8 @@ WITH claimed AS (
 SELECT id, user_id, exercise_id, files, attempts,
        pg_notify(%(channel)s, json_build_object(
            'submission_id', id, 'user_id', user_id, 'exercise_id', exercise_id,
-           'status', 'running', 'score', NULL, 'max_score', NULL)::text) AS announced
+           'status', 'running', 'score', NULL, 'max_score', NULL,
+           'attempts', attempts, 'started', %(started)s::text)::text) AS announced
   FROM claimed
 """
 
@@ -83,10 +85,7 @@ WITH finished AS (
            last_submission_id = EXCLUDED.last_submission_id,
            updated_at = EXCLUDED.updated_at
 )
-SELECT pg_notify(%(channel)s, json_build_object(
-           'submission_id', id, 'user_id', user_id, 'exercise_id', exercise_id,
-           'status', %(status)s::text, 'score', %(score)s::float8,
-           'max_score', %(max_score)s::float8)::text) AS announced
+SELECT pg_notify(%(channel)s, %(news)s::text) AS announced
   FROM finished
 """
 
@@ -144,6 +143,7 @@ class PostgresWorkerStore:
                     "worker": self.worker,
                     "submission_id": submission_id,
                     "channel": CHANNEL,
+                    "started": submissions.iso_timestamp(now),
                 },
             )
             row = await cursor.fetchone()
@@ -156,6 +156,7 @@ class PostgresWorkerStore:
             files=dict(row["files"]),
             attempts=row["attempts"],
             worker=self.worker,
+            started_at=now,
         )
 
     async def record(
@@ -184,6 +185,7 @@ class PostgresWorkerStore:
             "grading_ms": grading_ms,
             "solved_at": now if solved else None,
             "channel": CHANNEL,
+            "news": outcome_event(claim, payload, error, grading_ms, now).to_json(),
         }
         async with self._pool.connection() as conn:
             rows = await execute_durably(conn, RECORD_AND_ANNOUNCE, params)

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import text
@@ -23,21 +24,45 @@ from grader.service import submissions
 from grader.service.database import session_scope
 from grader.service.events import EventSink, SubmissionEvent
 from grader.service.grading import Grader
-from grader.service.models import SubmissionStatus
+from grader.service.models import SubmissionStatus, utcnow
 
 log = logging.getLogger(__name__)
 
 
-def _event(
-    claim: submissions.Claim, status: str, payload: Mapping[str, Any] | None = None
-) -> SubmissionEvent:
+def claim_event(claim: submissions.Claim) -> SubmissionEvent:
+    """The "running" news of a claim, with what the claim changed."""
     return SubmissionEvent(
         submission_id=claim.submission_id,
         user_id=claim.user_id,
         exercise_id=claim.exercise_id,
-        status=status,
-        score=None if payload is None else payload.get("score"),
-        max_score=None if payload is None else payload.get("max_score"),
+        status=SubmissionStatus.RUNNING.value,
+        attempts=claim.attempts,
+        started=submissions.iso_timestamp(claim.started_at),
+    )
+
+
+def outcome_event(
+    claim: submissions.Claim,
+    payload: Mapping[str, Any] | None,
+    error: str | None,
+    grading_ms: float | None,
+    finished: datetime,
+) -> SubmissionEvent:
+    """The "graded"/"error" news of a recorded outcome: what ``submissions.complete`` wrote,
+    in the form ``GET /api/submissions/{id}`` reads it back (scores as floats; a grader
+    failure has no result, hence no score and no grading time)."""
+    graded = payload is not None
+    return SubmissionEvent(
+        submission_id=claim.submission_id,
+        user_id=claim.user_id,
+        exercise_id=claim.exercise_id,
+        status=(SubmissionStatus.GRADED if graded else SubmissionStatus.ERROR).value,
+        score=float(payload.get("score") or 0.0) if graded else None,  # type: ignore[union-attr]
+        max_score=float(payload.get("max_score") or 0.0) if graded else None,  # type: ignore[union-attr]
+        finished=submissions.iso_timestamp(finished),
+        error=error,
+        grading_ms=grading_ms if graded else None,
+        result=dict(payload) if graded else None,  # type: ignore[arg-type]
     )
 
 
@@ -58,7 +83,7 @@ def claim_and_announce(
             session.execute(text("SET LOCAL synchronous_commit = off"))
         claim = take(session)
         if claim is not None:
-            sink.emit(session, _event(claim, SubmissionStatus.RUNNING.value))
+            sink.emit(session, claim_event(claim))
     sink.flush()
     return claim
 
@@ -99,13 +124,14 @@ class SessionRecorder:
         error: str | None,
         grading_ms: float | None,
     ) -> bool:
+        now = utcnow()
         with session_scope(self._engine) as session:
             recorded = submissions.complete(
-                session, claim, payload, error=error, grading_ms=grading_ms
+                session, claim, payload, error=error, grading_ms=grading_ms, now=now
             )
             if recorded:
-                status = SubmissionStatus.ERROR if payload is None else SubmissionStatus.GRADED
-                self._sink.emit(session, _event(claim, status.value, payload))
+                news = outcome_event(claim, payload, error, grading_ms, now)
+                self._sink.emit(session, news)
         self._sink.flush()
         return recorded
 

@@ -15,7 +15,7 @@ from fastapi.responses import StreamingResponse
 from sqlmodel import Session, col, select
 
 from grader.service import submissions as domain
-from grader.service.database import begin_write, session_scope
+from grader.service.database import begin_write, read_scope, session_scope
 from grader.service.errors import InvalidSubmission, NotFound, SubmissionTooLarge
 from grader.service.events import SubmissionEvent
 from grader.service.models import Exercise, Result, Submission, SubmissionStatus, User
@@ -177,7 +177,7 @@ def _reload(services: Services, submission_id: int) -> SubmissionOut:
     """The stream's re-read after an event: the viewer was checked on the first read, and
     a submission never changes owner, so only the row and its result are read, in one query
     (this read sits between "graded" and the learner seeing it)."""
-    with session_scope(services.engine, write=False) as session:
+    with read_scope(services.engine) as session:
         row = session.exec(
             select(Submission, Result)
             .outerjoin(Result, col(Result.submission_id) == col(Submission.id))
@@ -231,7 +231,7 @@ async def submission_events(
     """Server-sent events: the submission (as ``GET`` returns it) each time its status changes."""
 
     def sign_in_and_load() -> SubmissionOut:
-        with session_scope(services.engine, write=False) as session:
+        with read_scope(services.engine) as session:
             return _read(session, current_user(request, session), submission_id)
 
     # Subscribe before reading: whatever happens after the read arrives as an event.
@@ -245,6 +245,41 @@ async def submission_events(
         _stream(services, submission_id, first, inbox),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+def _from_news(current: SubmissionOut, event: SubmissionEvent) -> SubmissionOut | None:
+    """The next state from the news alone, when the news carries all that changed.
+
+    Workers send what they wrote in the very transaction that wrote it (the news leaves on
+    its commit), so this equals reading the row back, minus the read: on "running" that
+    read would land beside the grading it announces, on "graded" it would sit between the
+    result and the learner. News without the details (a result too big for a NOTIFY, or a
+    step this stream missed) returns None: the caller reads the row.
+    """
+    status = SubmissionStatus(event.status)
+    if status is SubmissionStatus.RUNNING:
+        if current.status != SubmissionStatus.QUEUED.value or event.started is None:
+            return None
+        phases = current.phases.model_copy(update={"started": event.started})
+        return current.model_copy(
+            update={"status": event.status, "attempts": event.attempts, "phases": phases}
+        )
+    if not status.is_final or current.status != SubmissionStatus.RUNNING.value:
+        return None
+    if event.finished is None or (status is SubmissionStatus.GRADED and event.result is None):
+        return None
+    phases = current.phases.model_copy(update={"finished": event.finished})
+    return current.model_copy(
+        update={
+            "status": event.status,
+            "phases": phases,
+            "error": event.error,
+            "score": event.score,
+            "max_score": event.max_score,
+            "grading_ms": event.grading_ms,
+            "result": event.result,
+        }
     )
 
 
@@ -272,6 +307,11 @@ async def _stream(
                 # News of the status already sent (the "running" event often arrives while
                 # the first read is under way) would re-read only to send nothing.
                 if event.submission_id != submission_id or event.status == current.status:
+                    continue
+                told = _from_news(current, event)
+                if told is not None:
+                    yield _frame("status", told.model_dump_json())
+                    current = told
                     continue
             latest = await asyncio.to_thread(_reload, services, submission_id)
             if latest.status != current.status:

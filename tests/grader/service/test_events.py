@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+from dataclasses import replace
 
 import pytest
 
 from grader.service.database import make_engine, session_scope
-from grader.service.events import EventHub, PostgresSink, QueueSink, SubmissionEvent
+from grader.service.events import (
+    NOTIFY_LIMIT,
+    EventHub,
+    PostgresSink,
+    QueueSink,
+    SubmissionEvent,
+)
 
 EVENT = SubmissionEvent(
     submission_id=7, user_id=1, exercise_id="a/b", status="graded", score=1.0, max_score=1.0
@@ -77,3 +84,22 @@ async def test_events_from_a_child_process_queue_reach_subscribers_after_flush()
         sink.flush()
         assert await asyncio.wait_for(inbox.get(), 5) == EVENT
     hub.close()
+
+
+@pytest.mark.postgres
+async def test_news_too_big_for_a_notify_travels_without_its_result(postgres_url) -> None:
+    big = replace(EVENT, result={"output": {"stdout": "é" * 3000 + "x" * 10_000}})
+    text = big.to_json()
+    assert len(text.encode()) < NOTIFY_LIMIT
+    assert SubmissionEvent.from_json(text) == replace(big, result=None)
+    small = replace(EVENT, result={"status": "pass"})
+    assert SubmissionEvent.from_json(small.to_json()) == small
+    task, inbox = await _listening(postgres_url)
+    try:
+        await asyncio.to_thread(_notify, postgres_url, big)  # PostgreSQL takes it
+        received = await asyncio.wait_for(inbox.get(), 5)
+        while received.exercise_id == "probe":
+            received = await asyncio.wait_for(inbox.get(), 5)
+        assert received == replace(big, result=None)
+    finally:
+        task.cancel()

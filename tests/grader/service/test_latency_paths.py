@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import text
 
 from grader.service import submissions
-from grader.service.database import make_engine, session_scope
+from grader.service.database import make_engine, read_scope, session_scope
 from grader.service.events import NullSink, SubmissionEvent
-from grader.service.models import User
+from grader.service.models import User, utcnow
 from grader.service.queue.distributed import build_app
 from grader.service.queue.postgres_store import execute_durably, worker_pool
-from grader.service.queue.worker import claim_and_announce
+from grader.service.queue.worker import claim_and_announce, outcome_event
 from grader.service.runtime import Services
 from grader.service.settings import Settings
 from grader.service.testing import EXERCISE_ID, World
@@ -153,3 +153,145 @@ def test_the_event_stream_rereads_only_for_news_of_a_status_it_has_not_sent(
     ]
     graded = json.loads(frames[1].split("data: ", 1)[1])
     assert graded["status"] == "graded" and graded["score"] == 1.0
+
+
+def _data(frame: bytes) -> dict:
+    return json.loads(frame.decode().split("data: ", 1)[1])
+
+
+def test_the_event_stream_sends_running_from_the_news_of_the_claim_without_a_reread(
+    settings: Settings, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = Services.build(settings)
+    engine = services.engine
+    with session_scope(engine) as session:
+        user = session.get(User, world.alice.id)
+        assert user is not None
+        submission_id = submissions.store_submission(
+            session, user, EXERCISE_ID, {"counter.py": "x = 1\n"}, settings
+        ).id
+        first = api._read(session, user, submission_id)
+    assert first.status == "queued"
+    rereads: list[int] = []
+    reload = api._reload
+
+    def counting_reload(services: Services, submission_id: int) -> SubmissionOut:
+        rereads.append(submission_id)
+        return reload(services, submission_id)
+
+    monkeypatch.setattr(api, "_reload", counting_reload)
+    started = "2026-11-24T10:00:00.250000+00:00"
+
+    async def follow() -> tuple[dict, dict]:
+        inbox: asyncio.Queue[SubmissionEvent] = asyncio.Queue()
+        stream = api._stream(services, submission_id, first, inbox)
+        await anext(stream)  # the first read: queued
+        inbox.put_nowait(
+            SubmissionEvent(
+                submission_id, world.alice.id, EXERCISE_ID, "running", attempts=1, started=started
+            )
+        )
+        running = _data(await asyncio.wait_for(anext(stream), 10))
+        # The outcome's news, as a worker sends it: the final frame without a read either,
+        # and the same as a read would give.
+        with session_scope(engine) as session:
+            claim = submissions.claim_next(session, "w1", 30)
+        assert claim is not None
+        finished = utcnow()
+        with session_scope(engine) as session:
+            assert submissions.complete(session, claim, PASSING, grading_ms=1.0, now=finished)
+        inbox.put_nowait(outcome_event(claim, PASSING, None, 1.0, finished))
+        graded = _data(await asyncio.wait_for(anext(stream), 10))
+        await stream.aclose()
+        return running, graded
+
+    try:
+        running, graded = asyncio.run(follow())
+    finally:
+        engine.dispose()
+    assert (running["status"], running["attempts"], running["phases"]["started"]) == (
+        "running", 1, started
+    )
+    assert running["phases"]["submitted"] == first.phases.submitted
+    assert rereads == []
+    read_back = api._reload(services, submission_id).model_dump(mode="json")
+    # The stream's "running" came from made-up news (its start time); the rest is the row's.
+    assert {**graded, "phases": {**graded["phases"], "started": None}} == {
+        **read_back, "phases": {**read_back["phases"], "started": None}
+    }
+    assert graded["status"] == "graded" and graded["attempts"] == 1 and graded["score"] == 1.0
+
+
+def test_news_without_the_details_is_read_back(
+    settings: Settings, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A result too big for a NOTIFY travels without it; so does news from a step the
+    stream missed: the stream then reads the row."""
+    services = Services.build(settings)
+    engine = services.engine
+    with session_scope(engine) as session:
+        user = session.get(User, world.alice.id)
+        assert user is not None
+        submission_id = submissions.store_submission(
+            session, user, EXERCISE_ID, {"counter.py": "x = 1\n"}, settings
+        ).id
+    with session_scope(engine) as session:
+        claim = submissions.claim_next(session, "w1", 30)
+    assert claim is not None
+    with session_scope(engine) as session:
+        first = api._read(session, session.get(User, world.alice.id), submission_id)
+    huge = {**PASSING, "output": {"stdout": "x" * 20_000}}
+    finished = utcnow()
+    with session_scope(engine) as session:
+        assert submissions.complete(session, claim, huge, grading_ms=1.0, now=finished)
+    news = SubmissionEvent.from_json(outcome_event(claim, huge, None, 1.0, finished).to_json())
+    assert news.result is None and news.finished is not None
+    rereads: list[int] = []
+    reload = api._reload
+
+    def counting_reload(services: Services, submission_id: int) -> SubmissionOut:
+        rereads.append(submission_id)
+        return reload(services, submission_id)
+
+    monkeypatch.setattr(api, "_reload", counting_reload)
+
+    async def follow() -> dict:
+        inbox: asyncio.Queue[SubmissionEvent] = asyncio.Queue()
+        stream = api._stream(services, submission_id, first, inbox)
+        await anext(stream)
+        inbox.put_nowait(news)
+        graded = _data(await asyncio.wait_for(anext(stream), 10))
+        await stream.aclose()
+        return graded
+
+    try:
+        graded = asyncio.run(follow())
+    finally:
+        engine.dispose()
+    assert rereads == [submission_id]
+    assert graded["result"]["output"]["stdout"] == "x" * 20_000
+
+
+def test_a_read_scope_skips_the_transaction_on_postgresql_and_leaves_writers_transactional(
+    settings: Settings, world: World
+) -> None:
+    engine = make_engine(settings.resolved_database_url, pool_size=1)
+    postgres = engine.dialect.name == "postgresql"
+    try:
+        for _ in range(2):  # the second time on the connection the first one returned
+            with read_scope(engine) as session:
+                assert session.get(User, world.alice.id) is not None
+                driver = session.connection().connection.driver_connection
+                assert getattr(driver, "autocommit", False) is postgres
+            # The same pooled connection, now in a writer's hands: still all or nothing.
+            with pytest.raises(RuntimeError), session_scope(engine) as session:
+                user = session.get(User, world.alice.id)
+                assert user is not None
+                user.display_name = "renamed, then rolled back"
+                session.flush()
+                raise RuntimeError("roll back")
+            with read_scope(engine) as session:
+                user = session.get(User, world.alice.id)
+                assert user is not None and user.display_name == "alice"
+    finally:
+        engine.dispose()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import psycopg
@@ -22,9 +21,10 @@ from grader.service.database import make_engine, session_scope
 from grader.service.events import CHANNEL, PostgresSink, SubmissionEvent
 from grader.service.models import Progress, Result, Submission, User
 from grader.service.queue.postgres_store import PostgresWorkerStore, worker_pool
-from grader.service.queue.worker import SessionRecorder
+from grader.service.queue.worker import SessionRecorder, claim_and_announce
 from grader.service.settings import Settings
 from grader.service.testing import EXERCISE_ID, OTHER_EXERCISE_ID, World, truncate_all
+from grader.web.api.schemas import SubmissionOut
 
 LEASE = 30.0
 FILES = {"counter.py": "x = 1\n"}
@@ -109,8 +109,16 @@ def test_both_claims_take_a_submission_alike_and_refuse_a_final_one(
     engine: Any, settings: Settings, world: World
 ) -> None:
     by_session, by_statement = (_store(engine, settings, world.alice.id) for _ in range(2))
-    claimed_by_session = _claim_by_session(engine, by_session)
-    claimed_by_statement, news = _listening(
+    claimed_by_session, session_news = _listening(
+        settings,
+        lambda: claim_and_announce(
+            engine,
+            PostgresSink(),
+            lambda session: submissions.claim_by_id(session, by_session, "w", LEASE),
+        ),
+        1,
+    )
+    claimed_by_statement, statement_news = _listening(
         settings, lambda: _on_store(settings, lambda store: store.claim(by_statement, LEASE)), 1
     )
     assert claimed_by_session is not None and claimed_by_statement is not None
@@ -126,7 +134,14 @@ def test_both_claims_take_a_submission_alike_and_refuse_a_final_one(
         assert (row.status, row.attempts, row.worker) == ("running", 1, "w")
         assert row.started_at is not None and row.lease_expires_at is not None
         assert (row.lease_expires_at - row.started_at).total_seconds() == pytest.approx(LEASE)
-    assert news == [SubmissionEvent(by_statement, world.alice.id, EXERCISE_ID, "running")]
+    # Both announce the claim with what it changed, so a stream need not read it back.
+    for news, submission_id in ((session_news, by_session), (statement_news, by_statement)):
+        started = submissions.iso_timestamp(_row(engine, submission_id).started_at)
+        assert news == [
+            SubmissionEvent(
+                submission_id, world.alice.id, EXERCISE_ID, "running", attempts=1, started=started
+            )
+        ]
 
     # Once final, neither claims it again (a duplicated or retried job finds nothing to do).
     with session_scope(engine) as session:
@@ -210,9 +225,11 @@ def test_both_records_write_the_same_result_progress_and_news_once(
     assert said == (True, True)
     assert _snapshot(engine, first[0].submission_id) == _snapshot(engine, first[1].submission_id)
     assert _snapshot(engine, first[0].submission_id)["progress"] == (1.0, 1.0, 1, True, True)
-    assert [replace(event, submission_id=0, user_id=0) for event in news] == [
-        SubmissionEvent(0, 0, EXERCISE_ID, "graded", 1.0, 1.0)
-    ] * 2
+    # The news says what a read of the row would: a stream can pass it on as it is.
+    assert [event.submission_id for event in news] == [claim.submission_id for claim in first]
+    for event in news:
+        assert event == _as_read_back(engine, event.submission_id)
+    assert news[0].result == _payload(1.0) and news[0].grading_ms == 12.5
 
     # Recording again changes nothing and sends no news: the first outcome stands.
     said, news = _record_both(engine, settings, first, _payload(0.0), None)
@@ -229,6 +246,28 @@ def test_both_records_write_the_same_result_progress_and_news_once(
         "error", "the grader failed", None
     )
     assert [event.status for event in news] == ["error", "error"]
+    for event in news:
+        assert event == _as_read_back(engine, event.submission_id)
+
+
+def _as_read_back(engine: Any, submission_id: int) -> SubmissionEvent:
+    """The outcome's news as ``GET /api/submissions/{id}`` would show the row."""
+    with session_scope(engine) as session:
+        row = session.get(Submission, submission_id)
+        assert row is not None
+        out = SubmissionOut.of(row, submissions.result_of(session, submission_id))
+    return SubmissionEvent(
+        submission_id=out.id,
+        user_id=out.user_id,
+        exercise_id=out.exercise_id,
+        status=out.status,
+        score=out.score,
+        max_score=out.max_score,
+        finished=out.phases.finished,
+        error=out.error,
+        grading_ms=out.grading_ms,
+        result=out.result,
+    )
 
 
 @pytest.mark.postgres
