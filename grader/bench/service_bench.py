@@ -15,9 +15,13 @@ worker processes with warm sandboxes; or PostgreSQL + procrastinate workers with
 - ``service, N learners``: N learners submit concurrently, each waiting for a result before
   the next submission; sustained submissions/s, latency per phase (queue wait, grading,
   recording) from the service's own timestamps, and end to end as the learner sees it.
+- ``service alone (instant grader)``: the same crowd against a deployment whose workers
+  grade instantly: the most the service itself takes on this machine.
 - ``engine alone, W x C``: the same number of gradings by the engine alone in W processes,
-  C at a time in each (the service's workers, without the service): the throughput ceiling.
-  The crowd run's submissions/s over it says whether grading or the service is the limit.
+  C at a time in each (the service's workers, without the service): the grading ceiling.
+- CPU per submission, part by part (web, workers and their sandboxes, PostgreSQL, the
+  learners' client), on both crowd runs: on one machine every part shares the same cores,
+  so this, not submissions/s alone, says which part limits throughput.
 
 Target (issue 4): overhead <= 20 ms p50; throughput limited by grading, not the service.
 """
@@ -25,10 +29,12 @@ Target (issue 4): overhead <= 20 ms p50; throughput limited by grading, not the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -36,8 +42,12 @@ from typing import Any
 
 import httpx
 
+from grader.bench.cpu import Part
+
 OVERHEAD_TARGET_MS = 20.0
 DEFAULT_EXERCISE = "01-genserver/counter"
+ENGINE = "grader.service.grading:EngineGrader"
+INSTANT = "grader.service.grading:StubGrader"
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,9 @@ class Run:
     end_to_end: Latency
     overhead: Latency
     phases: dict[str, Latency] = field(default_factory=dict)
+    # CPU milliseconds per submission by part (web, workers with their sandboxes,
+    # postgres, client = the learners here); measured on the crowd runs.
+    cpu_ms: dict[str, float] = field(default_factory=dict)
 
     @property
     def per_second(self) -> float:
@@ -78,6 +91,7 @@ class Report:
     engine_alone: Latency
     engine_per_second: float  # the engine alone with the service's parallelism
     runs: list[Run]
+    instant: Run  # the service alone: the crowd with an instant grader
 
     @property
     def overhead_ms(self) -> float:
@@ -112,6 +126,10 @@ class Report:
             "runs": [
                 {**asdict(run), "submissions_per_second": run.per_second} for run in self.runs
             ],
+            "service_alone": {
+                **asdict(self.instant),
+                "submissions_per_second": self.instant.per_second,
+            },
         }
 
 
@@ -309,6 +327,55 @@ def _make_learners(url: str, count: int) -> list[str]:
     return tokens
 
 
+@contextlib.contextmanager
+def _deployment(
+    env: dict[str, str], data: Path, mode: str, workers: int, tag: str
+) -> Iterator[tuple[str, dict[str, Part]]]:
+    """A running service: its base URL, and its parts' pids for CPU accounting."""
+    from grader.service.processes import start_server, start_worker
+
+    processes = []
+    try:
+        server, base = start_server(
+            env, data / f"server-{tag}.log", workers=workers if mode == "embedded" else 0
+        )
+        processes.append(server)
+        if mode == "procrastinate":
+            processes.extend(
+                start_worker(env, data / f"worker-{tag}-{i}.log") for i in range(workers)
+            )
+            parts: dict[str, Part] = {
+                "web": ([server.pid], "self"),
+                "workers": ([p.pid for p in processes[1:]], "tree"),
+            }
+        else:  # the server's own children are its workers
+            parts = {"web": ([server.pid], "self"), "workers": ([server.pid], "below")}
+        yield base, parts
+    finally:
+        for process in processes:
+            process.stop()
+
+
+def _crowd(
+    base: str,
+    parts: dict[str, Part],
+    label: str,
+    tokens: list[str],
+    exercise_id: str,
+    files: dict[str, str],
+    per_learner: int,
+) -> Run:
+    """N learners at once, with the CPU each part of the deployment spent per submission."""
+    from grader.bench import cpu
+
+    before = cpu.sample(parts)
+    seconds, samples = asyncio.run(_drive(base, tokens, exercise_id, files, per_learner))
+    after = cpu.sample(parts)
+    measured = _run(label, seconds, samples)
+    measured.cpu_ms = cpu.per_item_ms(before, after, len(samples))
+    return measured
+
+
 def run(
     *,
     exercise_id: str = DEFAULT_EXERCISE,
@@ -323,7 +390,7 @@ def run(
     from grader.engine import Catalog
     from grader.engine.catalog import default_root
     from grader.service import migrate
-    from grader.service.processes import service_env, start_server, start_worker
+    from grader.service.processes import service_env
 
     exercises_dir = exercises_dir or default_root()
     if exercises_dir is None:
@@ -336,43 +403,44 @@ def run(
     with tempfile.TemporaryDirectory(prefix="academy-bench-") as folder:
         data = Path(folder)
         url = database_url or f"sqlite:///{data / 'academy.db'}"
-        env = service_env(
-            data,
-            url,
-            queue=mode,
-            grader="grader.service.grading:EngineGrader",
-            extra={
-                "ACADEMY_EXERCISES": str(exercises_dir),
-                "ACADEMY_WORKER_CONCURRENCY": str(concurrency),
-                # The app learners use, pages and all (its kernel server boots only when a
-                # lesson page asks for a kernel, which no learner here does).
-                "ACADEMY_PAGES": "1",
-            },
-        )
-        migrate.upgrade(url)
-        processes = []
-        try:
-            server, base = start_server(
-                env, data / "server.log", workers=workers if mode == "embedded" else 0
+
+        def env_for(grader: str) -> dict[str, str]:
+            return service_env(
+                data,
+                url,
+                queue=mode,
+                grader=grader,
+                extra={
+                    "ACADEMY_EXERCISES": str(exercises_dir),
+                    "ACADEMY_WORKER_CONCURRENCY": str(concurrency),
+                    # The app learners use, pages and all (its kernel server boots only
+                    # when a lesson page asks for a kernel, which no learner here does).
+                    "ACADEMY_PAGES": "1",
+                },
             )
-            processes.append(server)
-            if mode == "procrastinate":
-                processes.extend(
-                    start_worker(env, data / f"worker-{i}.log") for i in range(workers)
-                )
-            tokens = _make_learners(url, learners)
+
+        migrate.upgrade(url)
+        crowd = f"{learners} learners"
+        with _deployment(env_for(ENGINE), data, mode, workers, "engine") as (base, parts):
+            tokens = _make_learners(url, learners)  # the server has synced the course
             # Warm-up: every worker process has forked its zygote before measuring.
             asyncio.run(_drive(base, tokens[: workers * concurrency], exercise_id, files, 1))
             seconds, samples = asyncio.run(_drive(base, tokens[:1], exercise_id, files, sequential))
             runs = [_run("service, 1 learner", seconds, samples)]
-            seconds, samples = asyncio.run(_drive(base, tokens, exercise_id, files, per_learner))
-            runs.append(_run(f"service, {learners} learners", seconds, samples))
-        finally:
-            for process in processes:
-                process.stop()
+            runs.append(
+                _crowd(base, parts, f"service, {crowd}", tokens, exercise_id, files, per_learner)
+            )
+        # The service alone: the same crowd with an instant grader, i.e. the most the
+        # service itself can take on this machine.
+        with _deployment(env_for(INSTANT), data, mode, workers, "instant") as (base, parts):
+            asyncio.run(_drive(base, tokens[: workers * concurrency], exercise_id, files, 1))
+            instant = _crowd(
+                base, parts, f"service alone (instant grader), {crowd}", tokens,
+                exercise_id, files, per_learner,
+            )
     # Last: its burst of sandboxes leaves the kernel tearing down namespaces for a while,
     # which would otherwise land in the 1-learner run.
     ceiling = engine_parallel(
         exercises_dir, exercise_id, files, workers, concurrency, learners * per_learner
     )
-    return Report(exercise_id, mode, workers, concurrency, alone, ceiling, runs)
+    return Report(exercise_id, mode, workers, concurrency, alone, ceiling, runs, instant)
