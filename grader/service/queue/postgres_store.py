@@ -3,12 +3,12 @@
 Why not the SQLAlchemy session the embedded queue uses: there a claim costs three round trips
 and a record six, each through the ORM and a thread hop that competes with the gradings for
 the GIL. Both writes sit on the learner's path (between "queued" and "grading", and between
-"graded" and the news reaching the browser), so here each is one statement on the worker's
-own asyncio connection, whose changes and ``pg_notify`` commit together.
+"graded" and the news reaching the browser), so here each is one statement on an asyncio
+connection of the worker's pool, its changes and its ``pg_notify`` committing together.
 
 They are the same writes as ``submissions.claim_by_id`` and ``submissions.complete`` (same
-conditions, same new values, same news); ``tests/grader/service/test_claim_paths.py`` and
-``test_record_paths.py`` hold the two forms to that.
+conditions, same new values, same news); ``tests/grader/service/test_write_paths.py`` holds
+the two forms to that.
 
 Durability: the worker's connections commit without waiting for the WAL flush. That is safe
 for procrastinate's bookkeeping and for a claim: if the database crashes before the flush, a
