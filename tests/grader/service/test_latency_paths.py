@@ -159,19 +159,33 @@ def _data(frame: bytes) -> dict:
     return json.loads(frame.decode().split("data: ", 1)[1])
 
 
-def test_the_event_stream_sends_running_from_the_news_of_the_claim_without_a_reread(
-    settings: Settings, world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    services = Services.build(settings)
-    engine = services.engine
-    with session_scope(engine) as session:
+def _stored(services: Services, world: World, settings: Settings) -> int:
+    with session_scope(services.engine) as session:
         user = session.get(User, world.alice.id)
         assert user is not None
-        submission_id = submissions.store_submission(
+        return submissions.store_submission(
             session, user, EXERCISE_ID, {"counter.py": "x = 1\n"}, settings
         ).id
-        first = api._read(session, user, submission_id)
-    assert first.status == "queued"
+
+
+def _first_read(services: Services, world: World, submission_id: int) -> SubmissionOut:
+    with session_scope(services.engine) as session:
+        return api._read(session, session.get(User, world.alice.id), submission_id)
+
+
+def _graded(services: Services, payload: dict) -> tuple[submissions.Claim, SubmissionEvent]:
+    """Claim and complete the queued submission; the outcome's news, as a worker sends it."""
+    with session_scope(services.engine) as session:
+        claim = submissions.claim_next(session, "w1", 30)
+    assert claim is not None
+    finished = utcnow()
+    with session_scope(services.engine) as session:
+        assert submissions.complete(session, claim, payload, grading_ms=1.0, now=finished)
+    wire = outcome_event(claim, payload, None, 1.0, finished).to_json()
+    return claim, SubmissionEvent.from_json(wire)
+
+
+def _counting_rereads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     rereads: list[int] = []
     reload = api._reload
 
@@ -180,42 +194,48 @@ def test_the_event_stream_sends_running_from_the_news_of_the_claim_without_a_rer
         return reload(services, submission_id)
 
     monkeypatch.setattr(api, "_reload", counting_reload)
+    return rereads
+
+
+async def _frames_after(
+    services: Services, first: SubmissionOut, news: list[SubmissionEvent]
+) -> list[dict]:
+    """The stream's frames after its first, one per piece of news."""
+    inbox: asyncio.Queue[SubmissionEvent] = asyncio.Queue()
+    stream = api._stream(services, first.id, first, inbox)
+    await anext(stream)
+    frames = []
+    for event in news:
+        inbox.put_nowait(event)
+        frames.append(_data(await asyncio.wait_for(anext(stream), 10)))
+    await stream.aclose()
+    return frames
+
+
+def test_the_event_stream_sends_running_and_final_frames_from_the_news_without_a_reread(
+    settings: Settings, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = Services.build(settings)
+    submission_id = _stored(services, world, settings)
+    first = _first_read(services, world, submission_id)
+    assert first.status == "queued"
+    rereads = _counting_rereads(monkeypatch)
     started = "2026-11-24T10:00:00.250000+00:00"
-
-    async def follow() -> tuple[dict, dict]:
-        inbox: asyncio.Queue[SubmissionEvent] = asyncio.Queue()
-        stream = api._stream(services, submission_id, first, inbox)
-        await anext(stream)  # the first read: queued
-        inbox.put_nowait(
-            SubmissionEvent(
-                submission_id, world.alice.id, EXERCISE_ID, "running", attempts=1, started=started
-            )
-        )
-        running = _data(await asyncio.wait_for(anext(stream), 10))
-        # The outcome's news, as a worker sends it: the final frame without a read either,
-        # and the same as a read would give.
-        with session_scope(engine) as session:
-            claim = submissions.claim_next(session, "w1", 30)
-        assert claim is not None
-        finished = utcnow()
-        with session_scope(engine) as session:
-            assert submissions.complete(session, claim, PASSING, grading_ms=1.0, now=finished)
-        inbox.put_nowait(outcome_event(claim, PASSING, None, 1.0, finished))
-        graded = _data(await asyncio.wait_for(anext(stream), 10))
-        await stream.aclose()
-        return running, graded
-
+    running_news = SubmissionEvent(
+        submission_id, world.alice.id, EXERCISE_ID, "running", attempts=1, started=started
+    )
+    _, graded_news = _graded(services, PASSING)
     try:
-        running, graded = asyncio.run(follow())
+        running, graded = asyncio.run(_frames_after(services, first, [running_news, graded_news]))
+        assert rereads == []
+        read_back = api._reload(services, submission_id).model_dump(mode="json")
     finally:
-        engine.dispose()
+        services.engine.dispose()
     assert (running["status"], running["attempts"], running["phases"]["started"]) == (
         "running", 1, started
     )
     assert running["phases"]["submitted"] == first.phases.submitted
-    assert rereads == []
-    read_back = api._reload(services, submission_id).model_dump(mode="json")
-    # The stream's "running" came from made-up news (its start time); the rest is the row's.
+    # The "running" frame came from made-up news (its start time); the rest is the row's.
     assert {**graded, "phases": {**graded["phases"], "started": None}} == {
         **read_back, "phases": {**read_back["phases"], "started": None}
     }
@@ -225,51 +245,31 @@ def test_the_event_stream_sends_running_from_the_news_of_the_claim_without_a_rer
 def test_news_without_the_details_is_read_back(
     settings: Settings, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A result too big for a NOTIFY travels without it; so does news from a step the
-    stream missed: the stream then reads the row."""
+    """A result too big for a NOTIFY travels without it; news of a step after one the
+    stream missed lacks what that step changed. Either way the stream reads the row."""
     services = Services.build(settings)
-    engine = services.engine
-    with session_scope(engine) as session:
-        user = session.get(User, world.alice.id)
-        assert user is not None
-        submission_id = submissions.store_submission(
-            session, user, EXERCISE_ID, {"counter.py": "x = 1\n"}, settings
-        ).id
-    with session_scope(engine) as session:
-        claim = submissions.claim_next(session, "w1", 30)
-    assert claim is not None
-    with session_scope(engine) as session:
-        first = api._read(session, session.get(User, world.alice.id), submission_id)
-    huge = {**PASSING, "output": {"stdout": "x" * 20_000}}
-    finished = utcnow()
-    with session_scope(engine) as session:
-        assert submissions.complete(session, claim, huge, grading_ms=1.0, now=finished)
-    news = SubmissionEvent.from_json(outcome_event(claim, huge, None, 1.0, finished).to_json())
-    assert news.result is None and news.finished is not None
-    rereads: list[int] = []
-    reload = api._reload
-
-    def counting_reload(services: Services, submission_id: int) -> SubmissionOut:
-        rereads.append(submission_id)
-        return reload(services, submission_id)
-
-    monkeypatch.setattr(api, "_reload", counting_reload)
-
-    async def follow() -> dict:
-        inbox: asyncio.Queue[SubmissionEvent] = asyncio.Queue()
-        stream = api._stream(services, submission_id, first, inbox)
-        await anext(stream)
-        inbox.put_nowait(news)
-        graded = _data(await asyncio.wait_for(anext(stream), 10))
-        await stream.aclose()
-        return graded
-
+    rereads = _counting_rereads(monkeypatch)
     try:
-        graded = asyncio.run(follow())
+        # A result too big for the news, after the stream saw "running".
+        big = _stored(services, world, settings)
+        huge = {**PASSING, "output": {"stdout": "x" * 20_000}}
+        claim, news = _graded(services, huge)
+        assert news.result is None and news.finished is not None
+        first = _first_read(services, world, big).model_copy(
+            update={"status": "running", "attempts": claim.attempts}
+        )
+        (graded,) = asyncio.run(_frames_after(services, first, [news]))
+        assert graded["result"]["output"]["stdout"] == "x" * 20_000
+        # Full news of the outcome, to a stream that never saw "running".
+        missed = _stored(services, world, settings)
+        first = _first_read(services, world, missed)
+        _, news = _graded(services, PASSING)
+        (graded,) = asyncio.run(_frames_after(services, first, [news]))
+        assert (graded["status"], graded["attempts"]) == ("graded", 1)
+        assert graded["phases"]["started"] is not None
     finally:
-        engine.dispose()
-    assert rereads == [submission_id]
-    assert graded["result"]["output"]["stdout"] == "x" * 20_000
+        services.engine.dispose()
+    assert rereads == [big, missed]
 
 
 def test_a_read_scope_skips_the_transaction_on_postgresql_and_leaves_writers_transactional(
