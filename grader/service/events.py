@@ -21,7 +21,7 @@ import logging
 import queue as thread_queue
 import threading
 from collections.abc import AsyncIterator, Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
@@ -61,7 +61,13 @@ class SubmissionEvent:
 
     @classmethod
     def from_json(cls, payload: str) -> SubmissionEvent:
-        return cls(**json.loads(payload))
+        """Keys this version does not know are dropped: during a rolling upgrade a newer
+        worker's news must not break an older web process's LISTEN loop."""
+        data = json.loads(payload)
+        return cls(**{name: data[name] for name in _FIELDS if name in data})
+
+
+_FIELDS = tuple(field.name for field in fields(SubmissionEvent))
 
 
 class EventSink(Protocol):

@@ -259,7 +259,9 @@ def _from_news(current: SubmissionOut, event: SubmissionEvent) -> SubmissionOut 
     """
     status = SubmissionStatus(event.status)
     if status is SubmissionStatus.RUNNING:
-        if current.status != SubmissionStatus.QUEUED.value or event.started is None:
+        if current.status != SubmissionStatus.QUEUED.value:
+            return None
+        if event.started is None or event.attempts is None:
             return None
         phases = current.phases.model_copy(update={"started": event.started})
         return current.model_copy(

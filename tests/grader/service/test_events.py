@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import multiprocessing
 from dataclasses import replace
 
@@ -103,3 +104,14 @@ async def test_news_too_big_for_a_notify_travels_without_its_result(postgres_url
         assert received == replace(big, result=None)
     finally:
         task.cancel()
+
+
+def test_news_from_a_newer_or_older_worker_still_reads() -> None:
+    """Rolling upgrades: unknown keys are dropped, missing details stay None (and the
+    stream then reads the row)."""
+    newer = json.dumps({**json.loads(EVENT.to_json()), "queue_position": 3})
+    assert SubmissionEvent.from_json(newer) == EVENT
+    older = json.dumps(
+        {"submission_id": 7, "user_id": 1, "exercise_id": "a/b", "status": "running"}
+    )
+    assert SubmissionEvent.from_json(older) == SubmissionEvent(7, 1, "a/b", "running")
