@@ -25,6 +25,12 @@ def normalize_url(url: str) -> str:
     return url
 
 
+def psycopg_conninfo(url: str) -> str:
+    """The URL as psycopg itself takes it, for connections made without SQLAlchemy
+    (LISTEN, procrastinate, a worker's pool)."""
+    return normalize_url(url).replace("postgresql+psycopg://", "postgresql://")
+
+
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):

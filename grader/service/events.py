@@ -190,9 +190,9 @@ class EventHub:
         """LISTEN on ``CHANNEL`` until cancelled; reconnects after a lost connection."""
         import psycopg
 
-        from grader.service.database import normalize_url
+        from grader.service.database import psycopg_conninfo
 
-        conninfo = normalize_url(url).replace("postgresql+psycopg://", "postgresql://")
+        conninfo = psycopg_conninfo(url)
         self.bind(asyncio.get_running_loop())
         while True:
             try:

@@ -22,7 +22,7 @@ from typing import Any
 import procrastinate
 from sqlmodel import Session
 
-from grader.service.database import normalize_url
+from grader.service.database import psycopg_conninfo
 from grader.service.grading import Grader, build_grader
 from grader.service.models import Submission
 from grader.service.queue.embedded import worker_name
@@ -34,10 +34,6 @@ log = logging.getLogger(__name__)
 
 TASK_NAME = "academy.grade_submission"
 QUEUE_NAME = "grading"
-
-
-def _conninfo(url: str) -> str:
-    return normalize_url(url).replace("postgresql+psycopg://", "postgresql://")
 
 
 class _WorkerState:
@@ -53,7 +49,8 @@ _state = _WorkerState()
 
 def build_app(settings: Settings) -> procrastinate.App:
     """The procrastinate app; a worker opens it on ``worker_pool`` (``run_worker``)."""
-    connector = procrastinate.PsycopgConnector(conninfo=_conninfo(settings.resolved_database_url))
+    conninfo = psycopg_conninfo(settings.resolved_database_url)
+    connector = procrastinate.PsycopgConnector(conninfo=conninfo)
     app = procrastinate.App(connector=connector)
 
     # A failure around the grading (the database went away mid-job) is retried: completion

@@ -33,6 +33,7 @@ from psycopg.types.json import Json
 from psycopg_pool import AsyncConnectionPool
 
 from grader.service import submissions
+from grader.service.database import psycopg_conninfo
 from grader.service.events import CHANNEL
 from grader.service.models import SubmissionStatus, utcnow
 from grader.service.queue.worker import outcome_event
@@ -90,12 +91,6 @@ SELECT pg_notify(%(channel)s, %(news)s::text) AS announced
 """
 
 
-def _conninfo(url: str) -> str:
-    from grader.service.database import normalize_url
-
-    return normalize_url(url).replace("postgresql+psycopg://", "postgresql://")
-
-
 def worker_pool(database_url: str, size: int) -> AsyncConnectionPool:
     """The worker's connections, shared by procrastinate (fetching and finishing jobs) and
     ``PostgresWorkerStore``; open it with ``await pool.open(wait=True)``.
@@ -106,7 +101,7 @@ def worker_pool(database_url: str, size: int) -> AsyncConnectionPool:
     it leaves the pool, so one the database dropped (a restart) is replaced, not used.
     """
     return AsyncConnectionPool(
-        _conninfo(database_url),
+        psycopg_conninfo(database_url),
         min_size=min(2, size),
         max_size=size,
         # Not ``autocommit`` in ``kwargs``: procrastinate opens its LISTEN connection with

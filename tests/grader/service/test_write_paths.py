@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from grader.service import submissions
-from grader.service.database import make_engine, session_scope
+from grader.service.database import make_engine, psycopg_conninfo, session_scope
 from grader.service.events import CHANNEL, PostgresSink, SubmissionEvent
 from grader.service.models import Progress, Result, Submission, User
 from grader.service.queue.postgres_store import PostgresWorkerStore, worker_pool
@@ -95,7 +95,7 @@ def _listening(
 
     News leaves at commit, before ``work`` returns: waiting for ``expect`` pieces (or a
     moment, when none is expected) sees all that was sent."""
-    conninfo = settings.resolved_database_url.replace("+psycopg", "")
+    conninfo = psycopg_conninfo(settings.resolved_database_url)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(f"LISTEN {CHANNEL}")
         value = work()
