@@ -248,8 +248,7 @@ def complete(
         return False
     if payload is None:
         return True
-    score = float(payload.get("score") or 0.0)
-    max_score = float(payload.get("max_score") or 0.0)
+    score, max_score = scores_of(payload)
     session.add(
         Result(
             submission_id=claim.submission_id,
@@ -265,11 +264,21 @@ def complete(
     return True
 
 
+def scores_of(payload: Mapping[str, Any]) -> tuple[float, float]:
+    """A result's score and maximum as stored (a missing one counts as 0)."""
+    return float(payload.get("score") or 0.0), float(payload.get("max_score") or 0.0)
+
+
+def is_solved(score: float, max_score: float) -> bool:
+    """Full marks of something worth marks: what sets progress's ``first_solved_at``."""
+    return max_score > 0 and score >= max_score
+
+
 def _record_progress(
     session: Session, claim: Claim, score: float, max_score: float, now: datetime
 ) -> None:
     """One upsert, so concurrent completions for the same learner and exercise both count."""
-    solved = max_score > 0 and score >= max_score
+    solved = is_solved(score, max_score)
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = Progress.__table__  # type: ignore[attr-defined]
@@ -366,11 +375,13 @@ __all__ = [
     "get_visible_submission",
     "give_up_if_exhausted",
     "interrupted_error",
+    "is_solved",
     "iso_timestamp",
     "phase_timestamps",
     "queue_depth",
     "renew_leases",
     "result_of",
+    "scores_of",
     "store_submission",
     "validate_files",
 ]

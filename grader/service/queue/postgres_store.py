@@ -163,9 +163,8 @@ class PostgresWorkerStore:
     ) -> bool:
         """Record the outcome once; False when the submission was already final."""
         now = utcnow()
-        score = float(payload.get("score") or 0.0) if payload is not None else None
-        max_score = float(payload.get("max_score") or 0.0) if payload is not None else None
-        solved = payload is not None and max_score > 0 and score >= max_score  # type: ignore[operator]
+        score, max_score = submissions.scores_of(payload) if payload is not None else (None, None)
+        solved = payload is not None and submissions.is_solved(score, max_score)  # type: ignore[arg-type]
         status = SubmissionStatus.ERROR if payload is None else SubmissionStatus.GRADED
         params = {
             "submission_id": claim.submission_id,

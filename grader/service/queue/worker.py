@@ -51,18 +51,18 @@ def outcome_event(
     """The "graded"/"error" news of a recorded outcome: what ``submissions.complete`` wrote,
     in the form ``GET /api/submissions/{id}`` reads it back (scores as floats; a grader
     failure has no result, hence no score and no grading time)."""
-    graded = payload is not None
+    score, max_score = submissions.scores_of(payload) if payload is not None else (None, None)
     return SubmissionEvent(
         submission_id=claim.submission_id,
         user_id=claim.user_id,
         exercise_id=claim.exercise_id,
-        status=(SubmissionStatus.GRADED if graded else SubmissionStatus.ERROR).value,
-        score=float(payload.get("score") or 0.0) if graded else None,  # type: ignore[union-attr]
-        max_score=float(payload.get("max_score") or 0.0) if graded else None,  # type: ignore[union-attr]
+        status=(SubmissionStatus.ERROR if payload is None else SubmissionStatus.GRADED).value,
+        score=score,
+        max_score=max_score,
         finished=submissions.iso_timestamp(finished),
         error=error,
-        grading_ms=grading_ms if graded else None,
-        result=dict(payload) if graded else None,  # type: ignore[arg-type]
+        grading_ms=None if payload is None else grading_ms,
+        result=None if payload is None else dict(payload),
     )
 
 
